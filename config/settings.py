@@ -1,0 +1,80 @@
+"""Every setting the product reads, with its default, in one place.
+
+Settings are UPPERCASE environment variables. `load_settings()` reads them at call time (never at
+import time) and lets tests and the dev stack pass overrides.
+"""
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+DEFAULTS = {
+    # WeChat account (the dev defaults only work against the simulator)
+    "WECHAT_TOKEN": "contestbot-dev-token",
+    "WECHAT_APP_ID": "wxd0000000000dev",
+    "WECHAT_APP_SECRET": "dev-secret-not-for-production",
+    "WECHAT_ENCODING_AES_KEY": "",
+    "WECHAT_PREVIOUS_AES_KEY": "",
+    "WECHAT_API_BASE_URL": "https://api.weixin.qq.com",
+    "WECHAT_OPEN_BASE_URL": "https://open.weixin.qq.com",
+    "WECHAT_ACCOUNT_TYPE": "service",
+    "WECHAT_TIMESTAMP_TOLERANCE": "300",
+    "WECHAT_HTTP_TIMEOUT": "5",
+    "WECHAT_MAX_BODY_BYTES": "65536",
+    # Where state lives
+    "REDIS_URL": "",
+    "DATABASE_URL": "",
+    "MEDIA_ROOT": str(INSTANCE_DIR / "media"),
+    "SECRET_KEY": "dev-only-secret-key-change-me",
+    "ADMIN_OPENIDS": "",
+    # The contest
+    "CONTEST": "jiangmen-2020",
+    "CONTEST_NOW": "",
+    # Conversation sessions and WeChat retries
+    "SESSION_TTL": "1800",
+    "SESSION_MEMORY_TTL": "604800",
+    "DEDUPE_TTL": "120",
+    "DEDUPE_WAIT_SECONDS": "4.0",
+    # Public origin of this server, used in links sent to users
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    "LOG_LEVEL": "INFO",
+}
+
+INT_KEYS = {"WECHAT_TIMESTAMP_TOLERANCE", "WECHAT_MAX_BODY_BYTES", "SESSION_TTL",
+            "SESSION_MEMORY_TTL", "DEDUPE_TTL"}
+FLOAT_KEYS = {"WECHAT_HTTP_TIMEOUT", "DEDUPE_WAIT_SECONDS"}
+
+
+def default_database_url() -> str:
+    """SQLite under instance/ when DATABASE_URL is unset."""
+    return f"sqlite:///{INSTANCE_DIR / 'contestbot.sqlite3'}"
+
+
+def _coerce(key: str, value):
+    if key in INT_KEYS:
+        return int(value)
+    if key in FLOAT_KEYS:
+        return float(value)
+    return value
+
+
+def load_settings(overrides: dict | None = None, environ=None) -> dict:
+    """Read every setting from the environment, apply overrides, coerce types."""
+    environ = os.environ if environ is None else environ
+    settings = {key: environ.get(key, default) for key, default in DEFAULTS.items()}
+    settings.update(overrides or {})
+    settings = {key: _coerce(key, value) for key, value in settings.items()}
+    if not settings["DATABASE_URL"]:
+        settings["DATABASE_URL"] = default_database_url()
+    settings["ADMIN_OPENIDS"] = admin_openids(settings["ADMIN_OPENIDS"])
+    if settings["WECHAT_ACCOUNT_TYPE"] not in ("service", "subscription"):
+        raise ValueError("WECHAT_ACCOUNT_TYPE must be 'service' or 'subscription'")
+    return settings
+
+
+def admin_openids(value) -> frozenset:
+    """Parse the comma-separated ADMIN_OPENIDS into a set."""
+    if isinstance(value, (set, frozenset, list, tuple)):
+        return frozenset(value)
+    return frozenset(part.strip() for part in str(value).split(",") if part.strip())
