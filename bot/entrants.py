@@ -1,0 +1,90 @@
+"""Entrant records: create on first contact, follow and unfollow, last-contact times.
+
+Each function works inside the caller's session and transaction (the caller commits). The row is
+created with INSERT ... ON CONFLICT DO NOTHING and then read back locked (SELECT ... FOR UPDATE on
+PostgreSQL), so simultaneous first messages from one openid never collide and out-of-order or
+retried events never move a timestamp backwards.
+"""
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.models import Entrant
+
+_DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _require_aware(at: datetime) -> None:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"timestamps must be timezone-aware, got {at!r}")
+
+
+def _later(current: datetime | None, at: datetime) -> datetime:
+    return at if current is None or at > current else current
+
+
+def _insert_if_missing(session: Session, openid: str, at: datetime) -> None:
+    dialect = session.get_bind().dialect.name
+    try:
+        insert = _DIALECT_INSERTS[dialect]
+    except KeyError:
+        raise NotImplementedError(f"no INSERT ... ON CONFLICT for dialect {dialect!r}") from None
+    statement = (insert(Entrant)
+                 .values(openid=openid, subscribed=False, first_seen_at=at)
+                 .on_conflict_do_nothing(index_elements=["openid"]))
+    session.execute(statement)
+
+
+def _fetch(session: Session, openid: str, *, lock: bool) -> Entrant:
+    statement = select(Entrant).where(Entrant.openid == openid).execution_options(
+        populate_existing=True)
+    if lock:
+        statement = statement.with_for_update()
+    return session.scalars(statement).one()
+
+
+def _locked_entrant(session: Session, openid: str, at: datetime) -> Entrant:
+    _require_aware(at)
+    _insert_if_missing(session, openid, at)
+    return _fetch(session, openid, lock=True)
+
+
+def get_or_create_entrant(session: Session, openid: str, at: datetime) -> Entrant:
+    """The entrant for this openid, created (first seen at `at`) when it is new."""
+    _require_aware(at)
+    _insert_if_missing(session, openid, at)
+    return _fetch(session, openid, lock=False)
+
+
+def record_follow(session: Session, openid: str, at: datetime) -> Entrant:
+    """Mark the openid as following since `at` unless a later unfollow is already recorded."""
+    entrant = _locked_entrant(session, openid, at)
+    if entrant.unsubscribed_at is None or at >= entrant.unsubscribed_at:
+        entrant.subscribed = True
+    entrant.subscribed_at = _later(entrant.subscribed_at, at)
+    entrant.last_event_at = _later(entrant.last_event_at, at)
+    session.flush()
+    return entrant
+
+
+def record_unfollow(session: Session, openid: str, at: datetime) -> Entrant:
+    """Mark the openid as no longer following unless a later follow is already recorded."""
+    entrant = _locked_entrant(session, openid, at)
+    if entrant.subscribed_at is None or at >= entrant.subscribed_at:
+        entrant.subscribed = False
+    entrant.unsubscribed_at = _later(entrant.unsubscribed_at, at)
+    session.flush()
+    return entrant
+
+
+def touch_message(session: Session, openid: str, at: datetime, is_event: bool) -> Entrant:
+    """Record a user message (opens the 48 h window) or an event (menu click, scan: 1 min)."""
+    entrant = _locked_entrant(session, openid, at)
+    if is_event:
+        entrant.last_event_at = _later(entrant.last_event_at, at)
+    else:
+        entrant.last_message_at = _later(entrant.last_message_at, at)
+    session.flush()
+    return entrant

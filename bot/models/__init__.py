@@ -1,0 +1,16 @@
+"""Every durable record; importing this package registers all tables on bot.db.Base.metadata."""
+from bot.models.audit import AuditLog
+from bot.models.columns import UtcDateTime, utc_now
+from bot.models.entries import (ENTRY_STATES, MEDIA_SOURCES, VERDICTS, Entry, MediaFile, Score,
+                                ValidationResult)
+from bot.models.messaging import DELIVERY_CHANNELS, DELIVERY_STATUSES, Delivery, SeenMessage
+from bot.models.people import CONSOLE_ROLES, ConsoleUser, Entrant
+from bot.models.votes import PERIOD_CONTEST, VOTE_CHANNELS, Vote, VoteInvalidation
+
+__all__ = [
+    "AuditLog", "ConsoleUser", "Delivery", "Entrant", "Entry", "MediaFile", "Score", "SeenMessage",
+    "ValidationResult", "Vote", "VoteInvalidation",
+    "CONSOLE_ROLES", "DELIVERY_CHANNELS", "DELIVERY_STATUSES", "ENTRY_STATES", "MEDIA_SOURCES",
+    "PERIOD_CONTEST", "VERDICTS", "VOTE_CHANNELS",
+    "UtcDateTime", "utc_now",
+]

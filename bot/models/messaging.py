@@ -1,0 +1,62 @@
+"""Messages in and out: each outbound message (Delivery) and each inbound message processed."""
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, Integer, PrimaryKeyConstraint, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db import Base
+from bot.models.columns import UtcDateTime, named, one_of, utc_now
+
+DELIVERY_CHANNELS = ("passive", "custom", "template", "mass", "next_reply")
+DELIVERY_STATUSES = ("pending", "sent", "failed", "deferred", "skipped")
+
+
+class Delivery(Base):
+    """One outbound message, its channel and outcome; the idempotency key stops doubles."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        PrimaryKeyConstraint("id", name=named("pk_deliveries")),
+        UniqueConstraint("idempotency_key", name=named("uq_deliveries_idempotency_key")),
+        one_of("deliveries", "channel", DELIVERY_CHANNELS),
+        one_of("deliveries", "status", DELIVERY_STATUSES),
+        Index(named("ix_deliveries_openid_status"), "openid", "status"),
+        Index(named("ix_deliveries_status_created_at"), "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[str | None] = mapped_column(String(64))
+    # None for a mass send to a tag or to everyone.
+    openid: Mapped[str | None] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    errcode: Mapped[int | None] = mapped_column(Integer)
+    errmsg: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    idempotency_key: Mapped[str] = mapped_column(String(191))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    def __repr__(self) -> str:
+        return f"<Delivery {self.id} {self.purpose} {self.channel} {self.status}>"
+
+
+class SeenMessage(Base):
+    """An inbound WeChat message already processed, by dedupe key (behind the Redis dedupe)."""
+
+    __tablename__ = "seen_messages"
+    __table_args__ = (
+        PrimaryKeyConstraint("id", name=named("pk_seen_messages")),
+        UniqueConstraint("dedupe_key", name=named("uq_seen_messages_dedupe_key")),
+        Index(named("ix_seen_messages_created_at"), "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(191))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+    def __repr__(self) -> str:
+        return f"<SeenMessage {self.dedupe_key}>"
