@@ -69,3 +69,5 @@ def redis_client(redis_url):
     client = redis.Redis.from_url(redis_url)
     yield client
     client.close()
+from tests.platform_fixtures import *  # noqa: F401,F403
+from tests.bot_fixtures import *  # noqa: F401,F403

@@ -1,0 +1,39 @@
+"""The Flask application factory (like Flask's flaskr tutorial): settings, services, blueprints."""
+import logging
+
+from flask import Flask
+
+from bot.wxcrypto import MessageCipher
+from config.settings import load_settings
+
+
+def create_app(overrides: dict | None = None, services=None) -> Flask:
+    """Build the app from the environment; tests pass overrides or ready-made services."""
+    settings = services.settings if services is not None else load_settings(overrides)
+    logging.basicConfig(level=settings["LOG_LEVEL"],
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(SECRET_KEY=settings["SECRET_KEY"],
+                      MAX_CONTENT_LENGTH=settings["WECHAT_MAX_BODY_BYTES"])
+    if services is None:
+        from bot.services import build_services
+
+        services = build_services(settings)
+    app.extensions["contestbot"] = services
+    if settings["WECHAT_ENCODING_AES_KEY"]:
+        app.extensions["contestbot.cipher"] = MessageCipher(
+            settings["WECHAT_TOKEN"], settings["WECHAT_APP_ID"],
+            settings["WECHAT_ENCODING_AES_KEY"], settings["WECHAT_PREVIOUS_AES_KEY"])
+    _register_blueprints(app)
+    from bot.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from bot.health import health
+    from bot.webhook import webhook
+
+    app.register_blueprint(webhook)
+    app.register_blueprint(health)

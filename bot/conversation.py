@@ -1,0 +1,96 @@
+"""Conversations declared as state tables, in the manner of python-telegram-bot's ConversationHandler.
+
+A conversation has entry points, states and fallbacks; each is a list of `Route(matcher, callback)`.
+A callback receives a `Turn` and returns a `Step`: the next state (or END) and the template to reply
+with and its context. Callbacks never build strings and never touch HTTP.
+"""
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+END = "END"
+STAY = "STAY"  # keep the current state (for "ask again")
+
+
+@dataclass(frozen=True)
+class Step:
+    """What a callback decided: the next state, and which template answers the user."""
+
+    state: str | None
+    template: str
+    context: dict = field(default_factory=dict)
+
+
+@dataclass
+class Turn:
+    """One inbound message as a callback sees it."""
+
+    openid: str
+    msg_type: str  # 'text', 'video', ...; a menu click arrives as the chat word it stands for
+    text: str
+    message: Any  # the wechatpy message
+    data: dict
+    app: Any  # the Services container: contest, clock, database, redis, queue, settings
+    state: str | None = None
+
+
+Callback = Callable[[Turn], Step]
+Matcher = Callable[[Turn], bool]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A callback and the messages it receives."""
+
+    matches: Matcher
+    callback: Callback
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A conversation's state table."""
+
+    name: str
+    entry_points: list
+    states: dict
+    fallbacks: list = field(default_factory=list)
+
+
+def normalize_text(text: str) -> str:
+    """Full-width to half-width, trimmed: what a user typed on a phone keyboard, comparable."""
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
+def words(*accepted: str) -> Matcher:
+    """Matches a text message that is exactly one of the words."""
+    accepted_set = {normalize_text(word).lower() for word in accepted}
+    return lambda turn: turn.msg_type == "text" and turn.text.lower() in accepted_set
+
+
+def prefix(word: str) -> Matcher:
+    """Matches a text message that starts with the word followed by an argument."""
+    return lambda turn: (turn.msg_type == "text" and turn.text.startswith(word)
+                         and len(turn.text) > len(word))
+
+
+def any_text() -> Matcher:
+    """Matches any text message."""
+    return lambda turn: turn.msg_type == "text"
+
+
+def msg_types(*types: str) -> Matcher:
+    """Matches messages of the given MsgTypes."""
+    return lambda turn: turn.msg_type in types
+
+
+def anything() -> Matcher:
+    """Matches every message."""
+    return lambda turn: True
+
+
+def first_match(routes: list, turn: Turn) -> Route | None:
+    """The first route whose matcher accepts the turn."""
+    for route in routes:
+        if route.matches(turn):
+            return route
+    return None

@@ -1,0 +1,112 @@
+"""What an inbound message means: dedupe, route to handlers, render the reply text.
+
+Nothing here knows about HTTP, signatures or encryption (see bot.webhook).
+"""
+import logging
+
+from redis.exceptions import LockError, RedisError
+from wechatpy import parse_message
+from wechatpy.replies import create_reply
+
+from bot.conversation import Turn, normalize_text
+from bot.dedupe import dedupe_key
+from bot.render import render_chat
+from handlers.events import EVENT_ROUTES, menu_word
+
+log = logging.getLogger(__name__)
+
+REPLY_LIMIT_BYTES = 2000  # WeChat truncates passive text replies beyond 2048 bytes
+
+
+def handle_inbound(services, xml_text: str, fields: dict) -> str:
+    """The reply XML for one message ('' for none); retried deliveries share the first reply."""
+    return services.replies.run(dedupe_key(fields), lambda: _reply_xml(services, xml_text))
+
+
+def _reply_xml(services, xml_text: str) -> str:
+    message = parse_message(xml_text)
+    try:
+        with _user_lock(services, message.source):
+            texts = respond(services, message)
+    except Exception:
+        log.exception("handler failed: msg_id=%s type=%s", message.id, message.type)
+        texts = [render_chat(services.chat_env, "apology", {})]
+    if not texts:
+        return ""
+    return create_reply(_fit("\n\n".join(texts)), message).render()
+
+
+def respond(services, message) -> list:
+    """The texts answering one message, in order (empty: no passive reply)."""
+    _record_contact(services, message)
+    if message.type == "event":
+        event = message.event.lower()
+        word = menu_word(message) if event == "click" else None
+        if word is None:
+            return _render_steps(services, EVENT_ROUTES.get(event, EVENT_ROUTES["*"])(
+                _turn(services, message, "event", "")))
+        turn = _turn(services, message, "text", word)
+    else:
+        text = normalize_text(message.content) if message.type == "text" else ""
+        turn = _turn(services, message, message.type, text)
+    result = services.chat.handle(turn)
+    return [_render(services, template, context) for template, context in result.replies]
+
+
+def _record_contact(services, message) -> None:
+    """Last message/event time per user: it opens WeChat's customer-service window."""
+    from bot.db import session_scope
+    from bot.entrants import touch_message
+
+    event = getattr(message, "event", "") or ""
+    if event in ("subscribe", "subscribe_scan", "unsubscribe"):
+        return  # the follow handlers record these
+    with session_scope(services.db) as session:
+        touch_message(session, message.source, message.create_time,
+                      is_event=message.type == "event")
+
+
+def _turn(services, message, msg_type: str, text: str) -> Turn:
+    return Turn(openid=message.source, msg_type=msg_type, text=text, message=message,
+                data={}, app=services)
+
+
+def _render_steps(services, step) -> list:
+    if step is None:
+        return []
+    return [_render(services, step.template, step.context)]
+
+
+def _render(services, template: str, context: dict) -> str:
+    base = {"contest": services.contest, "now": services.now()}
+    return render_chat(services.chat_env, template, {**base, **context})
+
+
+def _fit(text: str) -> str:
+    encoded = text.encode("utf-8")
+    if len(encoded) <= REPLY_LIMIT_BYTES:
+        return text
+    return encoded[:REPLY_LIMIT_BYTES].decode("utf-8", "ignore") + "…"
+
+
+class _user_lock:
+    """Serialises one user's messages so their session is read and written in order."""
+
+    def __init__(self, services, openid: str):
+        self.lock = services.redis.lock(f"lock:user:{openid}", timeout=10, blocking_timeout=3)
+        self.held = False
+
+    def __enter__(self):
+        try:
+            self.held = self.lock.acquire()
+        except RedisError:
+            log.warning("user lock unavailable; handling without it")
+        return self
+
+    def __exit__(self, *exc):
+        if self.held:
+            try:
+                self.lock.release()
+            except (LockError, RedisError):
+                log.warning("user lock expired before release")
+        return False

@@ -1,0 +1,31 @@
+"""Every chat utterance is one Jinja2 template under templates/chat/."""
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from config.settings import PROJECT_ROOT
+
+CHAT_TEMPLATES = PROJECT_ROOT / "templates" / "chat"
+
+
+def make_chat_environment() -> Environment:
+    """The Jinja2 environment for chat replies: strict, no autoescape (plain text)."""
+    env = Environment(loader=FileSystemLoader(str(CHAT_TEMPLATES)), undefined=StrictUndefined,
+                      autoescape=False, trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=False)
+    env.filters["cn_date"] = cn_date
+    env.filters["cn_datetime"] = cn_datetime
+    return env
+
+
+def render_chat(env: Environment, template: str, context: dict) -> str:
+    """Render templates/chat/<template>.txt into the text the user reads."""
+    return env.get_template(f"{template}.txt").render(**context).strip()
+
+
+def cn_date(value) -> str:
+    """2020年7月15日"""
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def cn_datetime(value) -> str:
+    """2020年7月15日 18:00"""
+    return f"{cn_date(value)} {value:%H:%M}"

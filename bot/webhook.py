@@ -1,0 +1,94 @@
+"""GET/POST /wechat: verify, decrypt, parse, reply, encrypt (wechatpy's echo-encrypted order).
+
+This module is only HTTP: what a message means is decided in bot.dispatch.
+"""
+import logging
+import time
+
+from flask import Blueprint, Response, abort, current_app, request
+
+from bot.dispatch import handle_inbound
+from bot.signing import signature_matches, timestamp_is_fresh
+from bot.wxcrypto import DecryptError, MessageCipher
+from bot.xmlsafe import BadXml, parse_flat_xml
+
+log = logging.getLogger(__name__)
+webhook = Blueprint("webhook", __name__)
+
+
+def _services():
+    return current_app.extensions["contestbot"]
+
+
+def _cipher() -> MessageCipher | None:
+    settings = _services().settings
+    if not settings["WECHAT_ENCODING_AES_KEY"]:
+        return None
+    return current_app.extensions["contestbot.cipher"]
+
+
+def _verify_request() -> None:
+    """403 unless the query is signed with our token and its timestamp is fresh."""
+    settings = _services().settings
+    args = request.args
+    timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
+    if not signature_matches(args.get("signature"), settings["WECHAT_TOKEN"], timestamp, nonce):
+        log.warning("refused %s /wechat: bad or missing signature", request.method)
+        abort(403)
+    if not timestamp_is_fresh(timestamp, time.time(), settings["WECHAT_TIMESTAMP_TOLERANCE"]):
+        log.warning("refused %s /wechat: stale timestamp", request.method)
+        abort(403)
+
+
+@webhook.get("/wechat")
+def handshake():
+    """WeChat's URL verification: echo `echostr` verbatim after the signature check."""
+    _verify_request()
+    return Response(request.args.get("echostr", ""), mimetype="text/plain")
+
+
+@webhook.post("/wechat")
+def receive():
+    """One message from WeChat: answer with the passive reply (encrypted in safe mode)."""
+    _verify_request()
+    envelope = _parse_or_400(request.get_data())
+    encrypted = request.args.get("encrypt_type", "raw").lower() == "aes"
+    inner_xml, key = (_decrypt_or_refuse(envelope) if encrypted
+                      else (request.get_data(as_text=True), None))
+    message = envelope if not encrypted else _parse_or_400(inner_xml)
+    if not message.get("MsgType") or not message.get("FromUserName"):
+        log.warning("refused POST /wechat: not a WeChat message")
+        abort(400)
+    reply_xml = handle_inbound(_services(), inner_xml, message)
+    if not reply_xml:
+        return Response("success", mimetype="text/plain")
+    if encrypted:
+        reply_xml = _cipher().encrypt_reply(reply_xml, request.args.get("nonce", ""), key)
+    return Response(reply_xml, mimetype="application/xml")
+
+
+def _parse_or_400(body) -> dict:
+    try:
+        return parse_flat_xml(body)
+    except BadXml as error:
+        log.warning("refused POST /wechat: malformed XML (%s)", error)
+        abort(400)
+
+
+def _decrypt_or_refuse(envelope: dict) -> tuple[str, bytes]:
+    """Check msg_signature over the Encrypt field, then decrypt with the current or previous key."""
+    cipher = _cipher()
+    encrypted = envelope.get("Encrypt")
+    if cipher is None or not isinstance(encrypted, str) or not encrypted:
+        log.warning("refused POST /wechat: encrypted message but no key or no Encrypt field")
+        abort(400)
+    args = request.args
+    if not signature_matches(args.get("msg_signature"), cipher.token, args.get("timestamp", ""),
+                             args.get("nonce", ""), encrypted):
+        log.warning("refused POST /wechat: bad msg_signature")
+        abort(403)
+    try:
+        return cipher.decrypt(encrypted)
+    except DecryptError:
+        log.warning("refused POST /wechat: Encrypt field does not decrypt with our keys")
+        abort(400)

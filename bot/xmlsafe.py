@@ -1,0 +1,26 @@
+"""Parsing untrusted XML bodies: no DTDs, no entities, no external references."""
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+
+class BadXml(ValueError):
+    """The body is not a flat WeChat XML document we are willing to read."""
+
+
+def parse_flat_xml(body: bytes | str) -> dict:
+    """Parse `<xml><Key>value</Key>...</xml>` into a dict of text values; refuse anything else."""
+    try:
+        root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except (ParseError, DefusedXmlException, ValueError, TypeError) as error:
+        raise BadXml(type(error).__name__) from error
+    if root.tag != "xml":
+        raise BadXml("root element is not <xml>")
+    return {child.tag: _text_of(child) for child in root}
+
+
+def _text_of(element: Element):
+    if len(element):
+        return {child.tag: _text_of(child) for child in element}
+    return element.text or ""

@@ -1,0 +1,57 @@
+"""Events from WeChat: follow, unfollow, menu clicks and the rest, as a table."""
+import logging
+
+from bot.conversation import END, Step
+from handlers.menu import MENU_WORDS
+
+log = logging.getLogger(__name__)
+
+
+def on_subscribe(turn) -> Step:
+    """A new follower (or a returning one): record the follow and welcome them."""
+    record_follow_event(turn, followed=True)
+    return Step(END, "welcome", {"phase": turn.app.contest.phase_at(turn.app.now())})
+
+
+def on_unsubscribe(turn) -> None:
+    """An unfollow: record it; WeChat shows the user nothing, so there is no reply."""
+    record_follow_event(turn, followed=False)
+    turn.app.sessions.clear(turn.openid)
+    return None
+
+
+def on_silent_event(turn) -> None:
+    """Events that need no answer (menu links, location reports, template receipts...)."""
+    return None
+
+
+def record_follow_event(turn, followed: bool) -> None:
+    """Store the follow state and time of the user in the database."""
+    from bot.db import session_scope
+    from bot.entrants import record_follow, record_unfollow
+
+    at = turn.message.create_time
+    with session_scope(turn.app.db) as session:
+        (record_follow if followed else record_unfollow)(session, turn.openid, at)
+
+
+def menu_word(message) -> str | None:
+    """The chat word a menu click stands for, or None for a key we do not know."""
+    word = MENU_WORDS.get(message.key or "")
+    if word is None:
+        log.warning("menu click with unknown key")
+    return word
+
+
+def on_unknown_click(turn) -> Step:
+    """A click on a menu key we do not know (an old menu): point to help."""
+    return Step(END, "unknown_text", {})
+
+
+EVENT_ROUTES = {
+    "subscribe": on_subscribe,
+    "subscribe_scan": on_subscribe,
+    "unsubscribe": on_unsubscribe,
+    "click": on_unknown_click,
+    "*": on_silent_event,
+}

@@ -1,0 +1,25 @@
+"""`python -m jobs.worker`: an RQ worker with RQ's scheduler, on the product's Redis."""
+import logging
+import sys
+
+from rq import Queue, Worker
+
+from bot.redis_conn import connect_redis
+from config.settings import load_settings
+
+QUEUES = ("high", "default", "low")
+
+
+def run_worker(burst: bool = False) -> bool:
+    """Work the queues (with the scheduler for timed jobs) until stopped, or until empty in burst."""
+    settings = load_settings()
+    logging.basicConfig(level=settings["LOG_LEVEL"],
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    connection = connect_redis(settings["REDIS_URL"])
+    queues = [Queue(name, connection=connection) for name in QUEUES]
+    worker = Worker(queues, connection=connection)
+    return worker.work(burst=burst, with_scheduler=True)
+
+
+if __name__ == "__main__":
+    run_worker(burst="--burst" in sys.argv[1:])

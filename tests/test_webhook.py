@@ -1,0 +1,116 @@
+"""The webhook over real HTTP: handshake, signatures, the three encryption modes, refusals."""
+import time
+
+import pytest
+import requests
+
+from tests.bot_fixtures import AES_KEY, PREVIOUS_AES_KEY
+
+
+def test_handshake_echoes_echostr_verbatim(bot):
+    response = bot.user().verify_url("1234567890abc+/=")
+    assert response.status_code == 200
+    assert response.text == "1234567890abc+/="
+
+
+def test_handshake_with_forged_signature_is_refused(bot):
+    response = requests.get(bot.webhook_url, params={
+        "signature": "0" * 40, "timestamp": str(int(time.time())), "nonce": "1", "echostr": "x"})
+    assert response.status_code == 403
+    assert "x" not in response.text
+
+
+@pytest.mark.parametrize("mode", ["safe", "compatible", "plain"])
+def test_each_encryption_mode_gets_a_readable_reply(start_bot, mode):
+    overrides = {"WECHAT_ENCODING_AES_KEY": ""} if mode == "plain" else {}
+    bot = start_bot(**overrides)
+    reply = bot.user(mode=mode).send_text("帮助")
+    assert reply.status_code == 200
+    assert reply.encrypted is (mode != "plain")
+    assert "报名" in reply.content and "取消" in reply.content
+    assert reply.fields["ToUserName"] == "oUserA"
+
+
+@pytest.mark.parametrize("forge", ["signature", "msg_signature", "missing"])
+def test_forged_or_missing_signature_is_403(bot, forge):
+    user = bot.user()
+    delivery = user.build("text", Content="帮助")
+    if forge == "missing":
+        response = requests.post(bot.webhook_url, data=delivery.xml.encode())
+    else:
+        response = _raw_post(bot, user, delivery, **{forge: "f" * 40})
+    assert response.status_code == 403
+    assert "报名" not in response.text
+
+
+def _raw_post(bot, user, delivery, signature=None, msg_signature=None, timestamp=None):
+    from simulator.xmlmsg import new_nonce, sign
+
+    timestamp = timestamp or str(int(time.time()))
+    nonce = new_nonce()
+    body, encrypt = user.wire_body(delivery)
+    params = {"signature": signature or sign(user.token, timestamp, nonce),
+              "timestamp": timestamp, "nonce": nonce, "encrypt_type": "aes",
+              "msg_signature": msg_signature or sign(user.token, timestamp, nonce, encrypt)}
+    return requests.post(bot.webhook_url, params=params, data=body.encode())
+
+
+def test_stale_timestamp_is_refused_and_tolerance_is_configurable(start_bot):
+    strict = start_bot(WECHAT_TIMESTAMP_TOLERANCE="300")
+    user = strict.user()
+    old = int(time.time()) - 301
+    assert _raw_post(strict, user, user.build("text", Content="帮助"),
+                     timestamp=str(old)).status_code == 403
+    lenient = start_bot(WECHAT_TIMESTAMP_TOLERANCE="3600")
+    assert _raw_post(lenient, lenient.user(), lenient.user().build("text", Content="帮助"),
+                     timestamp=str(old)).status_code == 200
+
+
+def test_key_rotation_accepts_the_previous_key_and_answers_in_it(start_bot):
+    bot = start_bot(WECHAT_ENCODING_AES_KEY=AES_KEY, WECHAT_PREVIOUS_AES_KEY=PREVIOUS_AES_KEY)
+    old_key_user = bot.user(openid="oOld", aes_key=PREVIOUS_AES_KEY)
+    assert "报名" in old_key_user.send_text("帮助").content
+    new_key_user = bot.user(openid="oNew", aes_key=AES_KEY)
+    assert "报名" in new_key_user.send_text("帮助").content
+
+
+def test_a_key_not_configured_is_refused(start_bot):
+    bot = start_bot(WECHAT_ENCODING_AES_KEY=AES_KEY)
+    stranger = bot.user(aes_key=PREVIOUS_AES_KEY)
+    response = _raw_post(bot, stranger, stranger.build("text", Content="帮助"))
+    assert response.status_code == 400
+
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<xml><ToUserName>gh</ToUserName><FromUserName>oX</FromUserName><CreateTime>1</CreateTime>
+<MsgType>text</MsgType><Content>&lol3;</Content><MsgId>1</MsgId></xml>"""
+XXE = """<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<xml><ToUserName>gh</ToUserName><FromUserName>oX</FromUserName><CreateTime>1</CreateTime>
+<MsgType>text</MsgType><Content>&xxe;</Content><MsgId>2</MsgId></xml>"""
+
+
+@pytest.mark.parametrize("body", [BILLION_LAUGHS, XXE, "<xml><Content>unclosed", "not xml at all",
+                                  "<root><MsgType>text</MsgType></root>", "<xml></xml>"])
+def test_hostile_or_malformed_xml_is_4xx_and_the_server_stays_healthy(start_bot, body):
+    bot = start_bot(WECHAT_ENCODING_AES_KEY="")
+    reply = bot.user(mode="plain").deliver(bot.user(mode="plain").build("text"), body=body)
+    assert 400 <= reply.status_code < 500
+    assert "root:" not in reply.text
+    assert requests.get(bot.url + "/healthz").status_code == 200
+
+
+def test_body_over_the_size_cap_is_413(start_bot):
+    bot = start_bot(WECHAT_ENCODING_AES_KEY="", WECHAT_MAX_BODY_BYTES="4096")
+    user = bot.user(mode="plain")
+    reply = user.deliver(user.build("text", Content="长" * 3000))
+    assert reply.status_code == 413
+    assert "报名" in user.send_text("帮助").content
+
+
+def test_reply_in_safe_mode_is_signed_and_encrypted(bot):
+    reply = bot.user().send_text("规则")
+    assert reply.encrypted
+    assert "<Content>" not in reply.text and "江门" not in reply.text
+    assert "江门" in reply.content
