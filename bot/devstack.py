@@ -8,8 +8,9 @@ import sys
 
 from honcho.manager import Manager
 
+from bot.contest import load_contest
 from bot.migrate import upgrade_to_head
-from bot.redis_conn import embedded_redis, embedded_redis_url
+from bot.redis_conn import connect_redis, embedded_redis, embedded_redis_url
 from config.settings import load_settings
 
 # A fixed EncodingAESKey for the local stack: the simulator talks to the bot in safe mode, like a
@@ -17,12 +18,17 @@ from config.settings import load_settings
 DEV_AES_KEY = "c29tZS1sb2NhbC1vbmx5LWtleS1mb3ItdGhlLWRldi1zdGE"[:43]
 
 
-def stack_environment(environ: dict, redis_url: str) -> dict:
-    """The environment of every process: the user's settings, else the local defaults."""
+def stack_environment(environ: dict, redis_url: str, rehearsal_start: str) -> dict:
+    """The environment of every process: the user's settings, else the local defaults.
+
+    Without CONTEST_NOW the contest clock starts at the contest's first phase, so a rehearsal
+    of a past contest begins where entrants would.
+    """
     port = environ.get("PORT", "5000")
     sim_port = environ.get("SIM_PORT", "5100")
     env = dict(environ)
     env["REDIS_URL"] = redis_url
+    env.setdefault("CONTEST_NOW", rehearsal_start)
     env.setdefault("WECHAT_API_BASE_URL", f"http://127.0.0.1:{sim_port}")
     env.setdefault("WECHAT_OPEN_BASE_URL", f"http://127.0.0.1:{sim_port}")
     env.setdefault("WECHAT_ENCODING_AES_KEY", DEV_AES_KEY)
@@ -39,8 +45,10 @@ def main() -> int:
     settings = load_settings()
     redis_server = None if settings["REDIS_URL"] else embedded_redis()
     redis_url = settings["REDIS_URL"] or embedded_redis_url(redis_server)
-    env = stack_environment(dict(os.environ), redis_url)
+    contest = load_contest(settings["CONTEST"])
+    env = stack_environment(dict(os.environ), redis_url, f"{contest.phases[0].start:%Y-%m-%dT%H:%M:%S}")
     upgrade_to_head(settings["DATABASE_URL"])
+    queue_menu_publishing(redis_server or connect_redis(redis_url))
     python = sys.executable
     manager = Manager()
     manager.add_process("web", f"{python} -m gunicorn --workers 2 --worker-class gthread "
@@ -52,11 +60,26 @@ def main() -> int:
     return manager.returncode or 0
 
 
+def queue_menu_publishing(redis_client) -> None:
+    """Have the worker publish the account's menu to the (fake) platform once it starts."""
+    from rq import Queue
+    from rq.exceptions import DuplicateJobError
+
+    from jobs.menu import publish_menu
+
+    try:
+        Queue("default", connection=redis_client).enqueue(publish_menu, job_id="menu-publish",
+                                                          unique=True)
+    except DuplicateJobError:
+        pass
+
+
 def banner(env: dict, settings: dict) -> str:
     """Where to open things, printed once at start."""
     sim = f"http://127.0.0.1:{env['SIM_PORT']}"
     return "\n".join([
         f"contest bot: contest {settings['CONTEST']}, database {settings['DATABASE_URL']}",
+        f"  contest clock:  starts at {env['CONTEST_NOW']} (set CONTEST_NOW to rehearse another day)",
         f"  webhook:        {env['PUBLIC_BASE_URL']}/wechat   health: {env['PUBLIC_BASE_URL']}/healthz",
         f"  fake WeChat:    {sim}",
         f"  chat from a terminal: .venv/bin/python -m simulator.chat --url {sim}",

@@ -20,7 +20,12 @@ REPLY_LIMIT_BYTES = 2000  # WeChat truncates passive text replies beyond 2048 by
 
 def handle_inbound(services, xml_text: str, fields: dict) -> str:
     """The reply XML for one message ('' for none); retried deliveries share the first reply."""
-    return services.replies.run(dedupe_key(fields), lambda: _reply_xml(services, xml_text))
+    try:
+        return services.replies.run(dedupe_key(fields), lambda: _reply_xml(services, xml_text))
+    except RedisError:
+        log.error("redis unavailable: answering msg_id=%s without retry protection",
+                  fields.get("MsgId", "event"))
+        return _reply_xml(services, xml_text)
 
 
 def _reply_xml(services, xml_text: str) -> str:

@@ -114,3 +114,60 @@ def test_reply_in_safe_mode_is_signed_and_encrypted(bot):
     assert reply.encrypted
     assert "<Content>" not in reply.text and "江门" not in reply.text
     assert "江门" in reply.content
+
+
+# WeChat's own published sample for its message encryption (WXBizMsgCrypt demo, 2014).
+SAMPLE = {
+    "token": "spamtest", "aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+    "app_id": "wx2c2769f8efd9abc2", "timestamp": "1409735669", "nonce": "1320562132",
+    "msg_signature": "5d197aaffba7e9b25a30732f161a50dee96bd5fa",
+    "body": (
+        "<xml><ToUserName><![CDATA[gh_10f6c3c3ac5a]]></ToUserName><FromUserName><![CDATA["
+        "oyORnuP8q7ou2gfYjqLzSIWZf0rs]]></FromUserName><CreateTime>1409735668</CreateTime><MsgType>"
+        "<![CDATA[text]]></MsgType><Content><![CDATA[abcdteT]]></Content><MsgId>6054768590064713728"
+        "</MsgId><Encrypt><![CDATA[hyzAe4OzmOMbd6TvGdIOO6uBmdJoD0Fk53REIHvxYtJlE2B655HuD0m8KUePWB3+"
+        "LrPXo87wzQ1QLvbeUgmBM4x6F8PGHQHFVAFmOD2LdJF9FrXpbUAh0B5GIItb52sn896wVsMSHGuPE328HnRGBcrS7C"
+        "41IzDWyWNlZkyyXwon8T332jisa+h6tEDYsVticbSnyU8dKOIbgU6ux5VTjg3yt+WGzjlpKn6NPhRjpA912xMezR4k"
+        "w6KWwMrCVKSVCZciVGCgavjIQ6X8tCOp3yZbGpy0VxpAe+77TszTfRd5RJSVO/HTnifJpXgCSUdUue1v6h0EIBYYI1B"
+        "D1DlD+C0CR8e6OewpusjZ4uBl9FyJvnhvQl+q5rv1ixrcpCumEPo5MJSgM9ehVsNPfUM669WuMyVWQLCzpu9GhglF2"
+        "PE=]]></Encrypt></xml>"),
+}
+
+
+def test_wechats_published_encryption_sample_is_accepted_and_answered(start_bot):
+    from simulator.wechat_user import WeChatUser
+    from simulator.xmlmsg import sign
+
+    bot = start_bot(WECHAT_TOKEN=SAMPLE["token"], WECHAT_ENCODING_AES_KEY=SAMPLE["aes_key"],
+                    WECHAT_APP_ID=SAMPLE["app_id"], WECHAT_TIMESTAMP_TOLERANCE="999999999")
+    params = {"signature": sign(SAMPLE["token"], SAMPLE["timestamp"], SAMPLE["nonce"]),
+              "timestamp": SAMPLE["timestamp"], "nonce": SAMPLE["nonce"],
+              "encrypt_type": "aes", "msg_signature": SAMPLE["msg_signature"]}
+    response = requests.post(bot.webhook_url, params=params, data=SAMPLE["body"].encode())
+    wechat = WeChatUser(bot.webhook_url, "oyORnuP8q7ou2gfYjqLzSIWZf0rs", token=SAMPLE["token"],
+                        app_id=SAMPLE["app_id"], aes_key=SAMPLE["aes_key"], mode="compatible")
+    reply = wechat.read_reply(response)
+    assert reply.encrypted
+    assert reply.fields["ToUserName"] == "oyORnuP8q7ou2gfYjqLzSIWZf0rs"
+    assert "没有看懂" in reply.content  # "abcdteT" is no chat word
+    params["msg_signature"] = "5d197aaffba7e9b25a30732f161a50dee96bd5fb"
+    assert requests.post(bot.webhook_url, params=params,
+                         data=SAMPLE["body"].encode()).status_code == 403
+
+
+def test_healthz_reports_redis_and_database(bot, start_bot):
+    healthy = requests.get(bot.url + "/healthz")
+    assert healthy.status_code == 200
+    assert healthy.json()["redis"] == "ok" and healthy.json()["database"] == "ok"
+    broken = start_bot(DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:1/nowhere",
+                       REDIS_URL="redis://127.0.0.1:1/0")
+    down = requests.get(broken.url + "/healthz", timeout=30)
+    assert down.status_code == 503
+    assert down.json()["redis"] == "unreachable" and down.json()["database"] == "unreachable"
+
+
+def test_with_redis_down_the_user_gets_an_apology_not_a_500(start_bot):
+    bot = start_bot(REDIS_URL="redis://127.0.0.1:1/0")
+    reply = bot.user().send_text("帮助")
+    assert reply.status_code == 200
+    assert "抱歉" in reply.content
