@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 END = "END"
 STAY = "STAY"  # keep the current state (for "ask again")
+CONFIRM_CANCEL = "CONFIRM_CANCEL"  # engine-owned state: "really discard the draft?"
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Step:
     state: str | None
     template: str
     context: dict = field(default_factory=dict)
+    before: tuple = ()  # (template, context) pairs said before this one, in the same reply
 
 
 @dataclass
@@ -27,11 +29,12 @@ class Turn:
 
     openid: str
     msg_type: str  # 'text', 'video', ...; a menu click arrives as the chat word it stands for
-    text: str
+    text: str  # what the user typed, trimmed (not normalised: answers keep their punctuation)
     message: Any  # the wechatpy message
     data: dict
     app: Any  # the Services container: contest, clock, database, redis, queue, settings
     state: str | None = None
+    conversation: Any = None  # the Conversation the user is in, if any
 
 
 Callback = Callable[[Turn], Step]
@@ -54,6 +57,8 @@ class Conversation:
     entry_points: list
     states: dict
     fallbacks: list = field(default_factory=list)
+    reprompt: Callable | None = None  # Turn -> Step asking the current state's question again
+    confirm_cancel: bool = False  # 取消 asks before discarding what was answered
 
 
 def normalize_text(text: str) -> str:
@@ -64,13 +69,15 @@ def normalize_text(text: str) -> str:
 def words(*accepted: str) -> Matcher:
     """Matches a text message that is exactly one of the words."""
     accepted_set = {normalize_text(word).lower() for word in accepted}
-    return lambda turn: turn.msg_type == "text" and turn.text.lower() in accepted_set
+    return lambda turn: (turn.msg_type == "text"
+                         and normalize_text(turn.text).lower() in accepted_set)
 
 
 def prefix(word: str) -> Matcher:
     """Matches a text message that starts with the word followed by an argument."""
-    return lambda turn: (turn.msg_type == "text" and turn.text.startswith(word)
-                         and len(turn.text) > len(word))
+    word = normalize_text(word)
+    return lambda turn: (turn.msg_type == "text" and normalize_text(turn.text).startswith(word)
+                         and len(normalize_text(turn.text)) > len(word))
 
 
 def any_text() -> Matcher:

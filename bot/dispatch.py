@@ -8,7 +8,7 @@ from redis.exceptions import LockError, RedisError
 from wechatpy import parse_message
 from wechatpy.replies import create_reply
 
-from bot.conversation import Turn, normalize_text
+from bot.conversation import Turn
 from bot.dedupe import dedupe_key
 from bot.render import render_chat
 from handlers.events import EVENT_ROUTES, menu_word
@@ -52,7 +52,7 @@ def respond(services, message) -> list:
                 _turn(services, message, "event", "")))
         turn = _turn(services, message, "text", word)
     else:
-        text = normalize_text(message.content) if message.type == "text" else ""
+        text = (message.content or "").strip() if message.type == "text" else ""
         turn = _turn(services, message, message.type, text)
     result = services.chat.handle(turn)
     return [_render(services, template, context) for template, context in result.replies]

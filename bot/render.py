@@ -13,6 +13,7 @@ def make_chat_environment() -> Environment:
                       keep_trailing_newline=False)
     env.filters["cn_date"] = cn_date
     env.filters["cn_datetime"] = cn_datetime
+    env.filters["cn_duration"] = cn_duration
     return env
 
 
@@ -29,3 +30,11 @@ def cn_date(value) -> str:
 def cn_datetime(value) -> str:
     """2020年7月15日 18:00"""
     return f"{cn_date(value)} {value:%H:%M}"
+
+
+def cn_duration(seconds) -> str:
+    """300 -> 5分钟, 90 -> 1分30秒, 45 -> 45秒"""
+    minutes, rest = divmod(int(seconds), 60)
+    if not minutes:
+        return f"{rest}秒"
+    return f"{minutes}分钟" if not rest else f"{minutes}分{rest}秒"

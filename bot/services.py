@@ -61,6 +61,6 @@ def build_services(settings: dict, redis_client: redis.Redis | None = None) -> S
         queue=Queue("default", connection=client),
         sessions=sessions,
         replies=ReplyOnce(client, settings["DEDUPE_TTL"], settings["DEDUPE_WAIT_SECONDS"]),
-        chat=ChatEngine(build_routes(), sessions),
+        chat=ChatEngine(build_routes(), sessions, settings["SESSION_RESUME_AFTER"]),
         chat_env=make_chat_environment(),
     )

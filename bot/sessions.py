@@ -1,5 +1,6 @@
 """Per-user conversation sessions in Redis, with a TTL and a memory of recent expiry."""
 import json
+import time
 from dataclasses import dataclass, field
 
 import redis
@@ -13,6 +14,7 @@ class ConversationSession:
     state: str | None = None
     data: dict = field(default_factory=dict)
     expired: bool = False  # a conversation was under way but its session timed out
+    updated_at: float = 0.0  # when the user last moved the conversation on (epoch seconds)
 
     @property
     def active(self) -> bool:
@@ -42,7 +44,8 @@ class SessionStore:
         if raw is None:
             return ConversationSession(expired=bool(self.redis.exists(self._memory_key(openid))))
         stored = json.loads(raw)
-        return ConversationSession(stored["conversation"], stored["state"], stored.get("data", {}))
+        return ConversationSession(stored["conversation"], stored["state"], stored.get("data", {}),
+                                   updated_at=stored.get("updated_at", 0.0))
 
     def save(self, openid: str, session: ConversationSession) -> None:
         """Store an active session with a fresh TTL, or forget an ended one."""
@@ -50,7 +53,8 @@ class SessionStore:
             self.clear(openid)
             return
         payload = json.dumps({"conversation": session.conversation, "state": session.state,
-                              "data": session.data}, ensure_ascii=False)
+                              "data": session.data, "updated_at": time.time()},
+                             ensure_ascii=False)
         pipe = self.redis.pipeline()
         pipe.set(self._key(openid), payload, ex=self.ttl_s)
         pipe.set(self._memory_key(openid), session.conversation, ex=self.memory_ttl_s)

@@ -32,8 +32,9 @@ DEFAULTS = {
     "CONTEST": "jiangmen-2020",
     "CONTEST_NOW": "",
     # Conversation sessions and WeChat retries
-    "SESSION_TTL": "1800",
-    "SESSION_MEMORY_TTL": "604800",
+    "SESSION_TTL": "604800",
+    "SESSION_MEMORY_TTL": "2592000",
+    "SESSION_RESUME_AFTER": "1800",
     "DEDUPE_TTL": "120",
     "DEDUPE_WAIT_SECONDS": "4.0",
     # Public origin of this server, used in links sent to users
@@ -42,7 +43,7 @@ DEFAULTS = {
 }
 
 INT_KEYS = {"WECHAT_TIMESTAMP_TOLERANCE", "WECHAT_MAX_BODY_BYTES", "SESSION_TTL",
-            "SESSION_MEMORY_TTL", "DEDUPE_TTL"}
+            "SESSION_MEMORY_TTL", "SESSION_RESUME_AFTER", "DEDUPE_TTL"}
 FLOAT_KEYS = {"WECHAT_HTTP_TIMEOUT", "DEDUPE_WAIT_SECONDS"}
 
 

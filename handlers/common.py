@@ -1,5 +1,7 @@
 """Answers that work everywhere: help, cancel, rules, and what the bot does not understand."""
-from bot.conversation import END, STAY, Step
+from bot.conversation import CONFIRM_CANCEL, END, STAY, Step, normalize_text
+
+CONFIRM_WORDS = {"确认", "确定", "放弃", "确认取消", "确定取消"}
 
 
 def show_help(turn) -> Step:
@@ -8,13 +10,34 @@ def show_help(turn) -> Step:
 
 
 def show_help_in_conversation(turn) -> Step:
-    """帮助 inside a conversation: how to go on or leave; the conversation stays where it was."""
-    return Step(STAY, "help_in_conversation", {"conversation": turn.state})
+    """帮助 inside a conversation: how to go on or leave, then the pending question again."""
+    conversation = turn.conversation
+    if conversation is None or conversation.reprompt is None or turn.state == CONFIRM_CANCEL:
+        return Step(STAY, "help_in_conversation", {})
+    step = conversation.reprompt(turn)
+    return Step(STAY, step.template, step.context,
+                before=(("help_in_conversation", {}),) + tuple(step.before))
 
 
 def cancel(turn) -> Step:
-    """取消 inside a conversation: drop it; nothing half-answered is kept."""
+    """取消 inside a conversation: drop it, after asking first where a draft would be lost."""
+    conversation = turn.conversation
+    if conversation is not None and conversation.confirm_cancel and turn.state != CONFIRM_CANCEL:
+        turn.data["_cancel_from"] = turn.state
+        return Step(CONFIRM_CANCEL, "confirm_cancel", {})
     return Step(END, "cancelled", {})
+
+
+def answer_cancel_confirmation(turn) -> Step:
+    """The answer to "discard the draft?": yes discards it, anything else goes back to it."""
+    from bot.answers import parse_yes_no
+
+    if normalize_text(turn.text) in CONFIRM_WORDS or parse_yes_no(turn.text) is True:
+        return Step(END, "cancelled", {})
+    turn.state = turn.data.pop("_cancel_from", None)
+    step = turn.conversation.reprompt(turn)
+    return Step(turn.state, step.template, step.context,
+                before=(("cancel_declined", {}),) + tuple(step.before))
 
 
 def nothing_to_cancel(turn) -> Step:

@@ -1,0 +1,88 @@
+"""Entries in the database: counting against limits, confirming with a code, listing."""
+import logging
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.entrants import get_or_create_entrant
+from bot.models import Entrant, Entry
+
+log = logging.getLogger(__name__)
+
+FIRST_CODE = 101  # codes are short numbers people can type: 投票 101
+NOT_COUNTED = ("withdrawn",)
+
+
+class EntryLimitReached(Exception):
+    """The entrant already has as many entries of this kind as the contest allows."""
+
+    def __init__(self, limit: int, count: int):
+        super().__init__(f"limit {limit} reached ({count})")
+        self.limit = limit
+        self.count = count
+
+
+def count_entries(session: Session, contest_id: str, openid: str, kind: str) -> int:
+    """Confirmed entries of this kind by this user in this contest (withdrawn ones excepted)."""
+    return session.scalar(
+        select(func.count(Entry.id)).join(Entrant, Entry.entrant_id == Entrant.id).where(
+            Entrant.openid == openid, Entry.contest_id == contest_id,
+            Entry.entrant_kind == kind, Entry.code.is_not(None),
+            Entry.state.not_in(NOT_COUNTED)))
+
+
+def entries_of(session: Session, contest_id: str, openid: str) -> list[Entry]:
+    """Every confirmed entry of this user in this contest, oldest first."""
+    return list(session.scalars(
+        select(Entry).join(Entrant, Entry.entrant_id == Entrant.id).where(
+            Entrant.openid == openid, Entry.contest_id == contest_id,
+            Entry.code.is_not(None)).order_by(Entry.id)))
+
+
+def confirm_entry(session: Session, *, contest, openid: str, kind: str, category: str | None,
+                  answers: dict, title: str, at: datetime) -> Entry:
+    """Create the confirmed entry with a fresh code; EntryLimitReached past the kind's limit.
+
+    The entrant's row is locked first, so two confirmations by one user cannot both pass the
+    limit; codes are retried on the unique constraint when two users confirm at once.
+    """
+    entrant = _locked_entrant(session, openid, at)
+    limit = contest.kind(kind).max_entries if contest.kind(kind) else None
+    if limit is not None:
+        count = count_entries(session, contest.id, openid, kind)
+        if count >= limit:
+            raise EntryLimitReached(limit, count)
+    entry = _insert_with_code(session, contest.id, entrant, kind, category, answers, title, at)
+    audit.record(session, audit.wechat_actor(openid), "entry.confirmed", "entry", entry.id, at,
+                 contest=contest.id, code=entry.code, state=entry.state, kind=kind)
+    return entry
+
+
+def _locked_entrant(session: Session, openid: str, at: datetime) -> Entrant:
+    get_or_create_entrant(session, openid, at)
+    return session.scalars(select(Entrant).where(Entrant.openid == openid)
+                           .with_for_update()).one()
+
+
+def _insert_with_code(session, contest_id, entrant, kind, category, answers, title, at) -> Entry:
+    for _ in range(20):
+        entry = Entry(contest_id=contest_id, entrant_id=entrant.id, entrant_kind=kind,
+                      category=category, title=title, form=dict(answers), state="awaiting_video",
+                      pledges_accepted_at=at, created_at=at, confirmed_at=at,
+                      code=_next_code(session, contest_id))
+        try:
+            with session.begin_nested():
+                session.add(entry)
+            return entry
+        except IntegrityError:
+            log.info("entry code taken by a concurrent confirmation; trying the next one")
+    raise RuntimeError("could not allocate an entry code")
+
+
+def _next_code(session: Session, contest_id: str) -> str:
+    coded = session.scalar(select(func.count(Entry.id)).where(
+        Entry.contest_id == contest_id, Entry.code.is_not(None)))
+    return str(FIRST_CODE + coded)

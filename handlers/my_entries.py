@@ -1,0 +1,25 @@
+"""我的作品: every entry of this user in this contest, where it stands and what to do next."""
+from bot.conversation import END, Step
+from bot.db import session_scope
+from bot.entries import entries_of
+
+STATE_LABELS = {
+    "draft": "草稿，尚未确认",
+    "awaiting_video": "待提交视频",
+    "validating": "视频检查中，请稍候",
+    "video_refused": "视频未通过格式检查，请按提示重新发送",
+    "valid": "视频已通过格式检查，等待初审",
+    "approved": "已通过初审",
+    "rejected": "未通过初审",
+    "finalist": "已入围",
+    "withdrawn": "已撤回",
+}
+
+
+def show_my_entries(turn) -> Step:
+    """我的作品: the user's entries with code, title and state."""
+    with session_scope(turn.app.db) as session:
+        entries = entries_of(session, turn.app.contest.id, turn.openid)
+        rows = [{"code": e.code, "title": e.title, "state": e.state} for e in entries]
+    waiting = any(row["state"] in ("awaiting_video", "video_refused") for row in rows)
+    return Step(END, "my_entries", {"entries": rows, "states": STATE_LABELS, "waiting": waiting})
