@@ -36,15 +36,11 @@ def upgrade_database() -> None:
 @menu_cli.command("publish")
 def publish_menu_command() -> None:
     """Queue publishing the custom menu to WeChat (the worker makes the call)."""
-    from rq.exceptions import DuplicateJobError
+    from jobs.menu import queue_publish_menu
 
-    from jobs.menu import publish_menu
-
-    queue = current_app.extensions["contestbot"].queue
-    try:
-        queue.enqueue(publish_menu, job_id="menu-publish", unique=True)
+    if queue_publish_menu(current_app.extensions["contestbot"].queue):
         click.echo("queued menu-publish")
-    except DuplicateJobError:
+    else:
         click.echo("menu-publish is already queued")
 
 

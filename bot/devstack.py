@@ -63,15 +63,10 @@ def main() -> int:
 def queue_menu_publishing(redis_client) -> None:
     """Have the worker publish the account's menu to the (fake) platform once it starts."""
     from rq import Queue
-    from rq.exceptions import DuplicateJobError
 
-    from jobs.menu import publish_menu
+    from jobs.menu import queue_publish_menu
 
-    try:
-        Queue("default", connection=redis_client).enqueue(publish_menu, job_id="menu-publish",
-                                                          unique=True)
-    except DuplicateJobError:
-        pass
+    queue_publish_menu(Queue("default", connection=redis_client))
 
 
 def banner(env: dict, settings: dict) -> str:

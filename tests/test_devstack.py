@@ -69,4 +69,5 @@ def test_the_dev_stack_answers_chat_through_the_fake_platform(devstack):
     assert "取消：退出当前操作" in transcript
     published = lambda: requests.get(sim + "/sim/calls", params={"path": "/cgi-bin/menu/create"}
                                      ).json()["calls"]
-    assert _wait_until(lambda: published() and published()[0]["errcode"] == 0, 20)
+    # A token left in the embedded Redis by an earlier run is refused (40001) and re-read.
+    assert _wait_until(lambda: any(call["errcode"] == 0 for call in published()), 20)
