@@ -2,7 +2,7 @@
 
 `load_contest("jiangmen-2020")` or `load_contest("/path/to/contest.yaml")` returns a frozen
 `Contest`; any problem raises ContestConfigError naming the file, the key path and the reason.
-The keys are documented in docs/contest-yaml.md.
+The keys are documented in the README (Contest YAML reference).
 """
 from datetime import datetime
 from pathlib import Path
