@@ -35,5 +35,8 @@ def _register_blueprints(app: Flask) -> None:
     from bot.health import health
     from bot.webhook import webhook
 
+    from bot.h5_upload import register_h5_upload
+
     app.register_blueprint(webhook)
     app.register_blueprint(health)
+    register_h5_upload(app)

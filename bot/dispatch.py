@@ -10,6 +10,7 @@ from wechatpy.replies import create_reply
 
 from bot.conversation import Turn
 from bot.dedupe import dedupe_key
+from bot.delivery import take_deferred
 from bot.render import render_chat
 from handlers.events import EVENT_ROUTES, menu_word
 
@@ -55,7 +56,8 @@ def respond(services, message) -> list:
         text = (message.content or "").strip() if message.type == "text" else ""
         turn = _turn(services, message, message.type, text)
     result = services.chat.handle(turn)
-    return [_render(services, template, context) for template, context in result.replies]
+    texts = [_render(services, template, context) for template, context in result.replies]
+    return take_deferred(services, message.source) + texts if texts else texts
 
 
 def _record_contact(services, message) -> None:

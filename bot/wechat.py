@@ -1,5 +1,6 @@
 """The one WeChat API client: wechatpy's, with every URL under WECHAT_API_BASE_URL and one
 access token shared by all processes through Redis."""
+import json
 import logging
 
 import redis
@@ -77,6 +78,32 @@ class WeChatApi(WeChatClient):
                                         request=response.request, response=response)
         return result["access_token"], result.get("expires_in", 7200)
 
+    def open_media(self, media_id: str, timeout=(5, 30)):
+        """A streaming response with a temporary media's bytes (following a video_url answer).
+
+        /cgi-bin/media/get answers with the bytes, or with JSON: {"video_url": ...} for videos,
+        or an errcode. Raises WeChatClientException for an errcode (40007: expired or invalid).
+        """
+        for attempt in (1, 2):
+            token = self.access_token
+            response = self._http.get(f"{self.api_origin}/cgi-bin/media/get", stream=True,
+                                      params={"access_token": token, "media_id": media_id},
+                                      timeout=timeout)
+            response.raise_for_status()
+            if not _looks_like_json(response):
+                return response
+            result = json.loads(response.content.decode("utf-8", "replace") or "{}")
+            if result.get("video_url"):
+                video = self._http.get(result["video_url"], stream=True, timeout=timeout)
+                video.raise_for_status()
+                return video
+            errcode = int(result.get("errcode") or -1)
+            if errcode in TOKEN_ERRORS and attempt == 1:
+                self.tokens.discard(token)
+                continue
+            raise WeChatClientException(errcode, result.get("errmsg"), client=self,
+                                        response=response)
+
     def _request(self, method, url_or_endpoint, **kwargs):
         url = self._absolute_url(url_or_endpoint, kwargs.pop("api_base_url", None))
         params = dict(kwargs.pop("params", None) or {})
@@ -100,6 +127,11 @@ class WeChatApi(WeChatClient):
         if url.startswith(WECHAT_ORIGIN):
             url = self.api_origin + url[len(WECHAT_ORIGIN):]
         return url
+
+
+def _looks_like_json(response) -> bool:
+    content_type = response.headers.get("Content-Type", "")
+    return content_type.startswith(("application/json", "text/plain", "text/json"))
 
 
 def _rewind_files(kwargs: dict) -> None:

@@ -8,6 +8,7 @@ from bot.conversation import END, Step, normalize_text
 from bot.db import session_scope
 from bot.entries import EntryLimitReached, confirm_entry, count_entries
 from bot.privacy import mask_openid
+from bot.upload_links import upload_link
 
 log = logging.getLogger(__name__)
 
@@ -204,8 +205,10 @@ def _store_entry(turn) -> Step:
         return Step(END, "entry_limit_reached", {"kind": contest.kind(data["kind"]),
                                                  "limit": limit.limit, "count": limit.count})
     log.info("entry %s confirmed by %s", entry.code, mask_openid(turn.openid))
+    link = upload_link(turn.app.settings, contest.id, entry.id, turn.openid, turn.app.now())
     return Step(END, "entry_confirmed", {"entry": entry, "collection": contest.phase("collection"),
-                                         "rules": contest.video_rules_for(entry.category)})
+                                         "rules": contest.video_rules_for(entry.category),
+                                         "upload_url": link})
 
 
 def log_refusal(turn, what: str, item: str) -> None:

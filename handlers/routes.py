@@ -4,6 +4,8 @@ from bot.engine import ChatRoutes
 from handlers import common
 from handlers.my_entries import show_my_entries
 from handlers.registration import REGISTRATION
+from handlers.submission import SUBMISSION
+from handlers.upload import UPLOAD_COMMANDS
 
 ALWAYS = [
     Route(words("取消", "退出"), common.cancel),
@@ -15,8 +17,9 @@ COMMANDS = [
     Route(words("帮助", "help", "?", "？"), common.show_help),
     Route(words("规则", "大赛规则", "说明"), common.show_rules),
     Route(words("我的作品", "我的报名", "作品状态"), show_my_entries),
+    *UPLOAD_COMMANDS,
 ]
-CONVERSATIONS = [REGISTRATION]
+CONVERSATIONS = [REGISTRATION, SUBMISSION]
 
 
 def build_routes(conversations: list | None = None, commands: list | None = None) -> ChatRoutes:

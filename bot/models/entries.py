@@ -3,8 +3,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import (JSON, BigInteger, ForeignKey, Index, Numeric, PrimaryKeyConstraint,
-                        String, UniqueConstraint)
+from sqlalchemy import (JSON, BigInteger, ForeignKey, Index, Integer, Numeric,
+                        PrimaryKeyConstraint, String, UniqueConstraint)
 from sqlalchemy.ext.mutable import MutableDict
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -49,6 +49,9 @@ class Entry(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The entry's current video: the latest submission stored. A plain id, not a foreign key,
+    # so entries and media_files do not reference each other in a cycle.
+    current_media_file_id: Mapped[int | None] = mapped_column(Integer)
 
     entrant: Mapped["Entrant"] = relationship(back_populates="entries")
     media_files: Mapped[list["MediaFile"]] = relationship(back_populates="entry",
