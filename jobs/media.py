@@ -62,10 +62,22 @@ def fetch_chat_video(entry_id: int, media_id: str, submission: str) -> int | Non
         log.warning("fetching media for entry %s failed (%s); RQ will retry", entry_id,
                     type(error).__name__)
         raise
+    _check_complete(services, response, stored)
     media_file_id = record_media_file(services, entry_id, stored, "chat", media_id,
                                       response.headers.get("Content-Type"))
     queue_validation(services.queue, media_file_id, submission)
     return media_file_id
+
+
+class IncompleteDownload(RuntimeError):
+    """Fewer bytes arrived than announced: the job retries the download."""
+
+
+def _check_complete(services, response, stored) -> None:
+    announced = response.headers.get("Content-Length")
+    if announced and announced.isdigit() and int(announced) != stored.size_bytes:
+        (media_root(services.settings) / stored.relative_path).unlink(missing_ok=True)
+        raise IncompleteDownload(f"{stored.size_bytes} of {announced} bytes")
 
 
 def record_media_file(services, entry_id: int, stored, source: str, media_id, content_type) -> int:

@@ -71,3 +71,4 @@ def redis_client(redis_url):
     client.close()
 from tests.platform_fixtures import *  # noqa: F401,F403
 from tests.bot_fixtures import *  # noqa: F401,F403
+from tests.video_fixtures import *  # noqa: F401,F403
