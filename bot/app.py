@@ -35,8 +35,10 @@ def _register_blueprints(app: Flask) -> None:
     from bot.health import health
     from bot.webhook import webhook
 
+    from bot.h5 import register_h5
     from bot.h5_upload import register_h5_upload
 
     app.register_blueprint(webhook)
     app.register_blueprint(health)
+    register_h5(app)
     register_h5_upload(app)

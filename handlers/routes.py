@@ -6,6 +6,7 @@ from handlers.my_entries import show_my_entries
 from handlers.registration import REGISTRATION
 from handlers.submission import SUBMISSION
 from handlers.upload import UPLOAD_COMMANDS
+from handlers.voting import VOTING_COMMANDS
 
 ALWAYS = [
     Route(words("取消", "退出"), common.cancel),
@@ -18,6 +19,7 @@ COMMANDS = [
     Route(words("规则", "大赛规则", "说明"), common.show_rules),
     Route(words("我的作品", "我的报名", "作品状态"), show_my_entries),
     *UPLOAD_COMMANDS,
+    *VOTING_COMMANDS,
 ]
 CONVERSATIONS = [REGISTRATION, SUBMISSION]
 
