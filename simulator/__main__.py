@@ -2,9 +2,12 @@
 
 SIM_HOST / SIM_PORT choose the address (127.0.0.1:5100); SIM_WEBHOOK_URL the bot's webhook
 (http://127.0.0.1:5000/wechat); the account comes from the same WECHAT_* variables the bot reads;
-SIM_MEDIA_DIR keeps media files somewhere other than a temporary directory.
+SIM_MEDIA_DIR keeps media files somewhere other than a temporary directory; SIM_CLOCK_CONTROL
+(set by bot.devstack) lets the chat page at / restart the bot at another contest time.
 """
+import logging
 import os
+import re
 
 from werkzeug.serving import run_simple
 
@@ -20,6 +23,7 @@ ENV_KEYS = {
     "SIM_MODE": "MODE",
     "SIM_MEDIA_DIR": "MEDIA_DIR",
     "SIM_TEMPLATES": "TEMPLATES",
+    "SIM_CLOCK_CONTROL": "CLOCK_CONTROL_DIR",
 }
 
 
@@ -35,8 +39,20 @@ def config_from_env(environ=None) -> dict:
     return config
 
 
+class QuietPolling(logging.Filter):
+    """Leave the chat page's polling (successful GET /sim/...) out of the request log."""
+
+    ANSI = re.compile(r"\x1b\[[0-9;]*m")
+    POLL = re.compile(r'"GET /sim/[^"]*" (200|304) ')
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for a poll that succeeded."""
+        return not self.POLL.search(self.ANSI.sub("", record.getMessage()))
+
+
 def main() -> None:
     """Serve the platform until interrupted."""
+    logging.getLogger("werkzeug").addFilter(QuietPolling())
     host = os.environ.get("SIM_HOST", "127.0.0.1")
     port = int(os.environ.get("SIM_PORT", "5100"))
     run_simple(host, port, create_platform_app(config_from_env()), threaded=True)

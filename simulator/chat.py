@@ -3,6 +3,8 @@ fake WeChat platform (every message is signed and encrypted on its way to /wecha
 
 Type text to send it. Commands: /video <file>, /click <MENU_KEY>, /follow, /unfollow, /quit.
 `--say TEXT` (repeatable) sends scripted messages and exits, for rehearsals in scripts.
+The same in a browser, with several users, the menu and the contest clock: the platform's chat
+page at http://127.0.0.1:5100/ (simulator/chat_page.py).
 """
 import argparse
 import sys

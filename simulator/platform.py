@@ -9,14 +9,17 @@ bot's stale-timestamp check still passes after a test moves CLOCK), WEBHOOK_TIME
 WeChat), WEBHOOK_DELIVERIES (3, as WeChat), MEDIA_DIR (a temporary directory when unset),
 MEDIA_VIDEO_ANSWER ('video_url'|'bytes': how media/get answers for videos), TEMPLATES (template
 ids the account may send: list or {id: {title}}), OAUTH_DOMAINS (allowed redirect_uri hosts,
-empty = any), TOKEN_FETCHES_PER_DAY (2000).
+empty = any), TOKEN_FETCHES_PER_DAY (2000), CLOCK_CONTROL_DIR (set by bot.devstack: the chat
+page may restart the bot at another contest time, see simulator.rehearsal), OPEN_CLEARS_COOKIES
+(cookies /sim/open drops when the acting user changes; default Flask's `session`).
 """
 import tempfile
 import time
 
 from flask import Flask, jsonify, request
 
-from simulator import api_auth, api_media, api_messages, api_users, sim_routes
+from simulator import (api_auth, api_media, api_messages, api_users, chat_page, rehearsal,
+                       sim_routes)
 from simulator.apibase import EXTENSION, get_state
 from simulator.errors import ApiError
 from simulator.state import PlatformState
@@ -40,6 +43,8 @@ DEFAULTS = {
     "TEMPLATES": {},
     "OAUTH_DOMAINS": [],
     "TOKEN_FETCHES_PER_DAY": 2000,
+    "CLOCK_CONTROL_DIR": "",
+    "OPEN_CLEARS_COOKIES": ["session"],
 }
 API_PREFIXES = ("/cgi-bin/", "/sns/", "/connect/")
 HIDDEN_FIELDS = ("access_token", "secret")
@@ -106,7 +111,8 @@ def create_platform_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions[EXTENSION] = PlatformState(app.config)
-    for blueprint in (api_auth.bp, api_messages.bp, api_users.bp, api_media.bp, sim_routes.bp):
+    for blueprint in (api_auth.bp, api_messages.bp, api_users.bp, api_media.bp, sim_routes.bp,
+                      chat_page.bp, rehearsal.bp):
         app.register_blueprint(blueprint)
     app.register_error_handler(ApiError, lambda error: (jsonify(error.body()), 200))
     app.before_request(_apply_fault)

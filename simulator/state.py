@@ -81,6 +81,7 @@ class PlatformState:
         with self.lock:
             self.users: dict[str, User] = {}
             self.inbox: dict[str, list] = {}
+            self.sent: dict[str, list] = {}
             self.calls: list[dict] = []
             self.webhook_log: list[dict] = []
             self.tokens = TokenStore(self.config.get("TOKEN_FETCHES_PER_DAY", 2000))
@@ -164,6 +165,21 @@ class PlatformState:
         with self.lock:
             entries = list(self.inbox.get(openid, []))
         return [e for e in entries if channels is None or e["channel"] in channels]
+
+    def record_sent(self, openid: str, fields: dict) -> dict:
+        """Record what the user's WeChat app posted to the bot (for the chat page's transcript)."""
+        with self.lock:
+            entry = {"seq": self.next_id(), "time": self.now(), "openid": openid,
+                     "channel": "user", "msgtype": fields.get("MsgType", ""),
+                     "fields": dict(fields)}
+            self.sent.setdefault(openid, []).append(entry)
+            return entry
+
+    def transcript_of(self, openid: str, after: int = 0) -> list[dict]:
+        """What the user sent and what reached their chat, merged in order (seq > after)."""
+        with self.lock:
+            entries = self.sent.get(openid, []) + self.inbox.get(openid, [])
+            return sorted((e for e in entries if e["seq"] > after), key=lambda e: e["seq"])
 
     def quota(self, openid: str) -> dict:
         """A user's customer-service grants and mass-message count, as JSON."""

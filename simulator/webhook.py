@@ -49,6 +49,7 @@ def deliver(state: PlatformState, config: dict, openid: str, delivery: Delivery)
     """Post one delivery with WeChat's retries; record it and the passive reply."""
     outcome = {"msg_id": delivery.msg_id, "create_time": delivery.create_time,
                "msg_type": delivery.msg_type, "attempts": 0}
+    state.record_sent(openid, delivery.fields)
     if not config.get("WEBHOOK_URL"):
         outcome.update(error="no webhook configured", user_sees=None)
         return outcome

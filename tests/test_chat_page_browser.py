@@ -1,0 +1,123 @@
+"""The chat page in headless Chromium against a real dev stack: rehearse 江门 2020 as its users.
+
+Register from 报名 (the menu) to a confirmed entry, send a generated video, see the verdict the
+worker pushes; then move the contest clock to the voting phase and vote in chat and on the
+gallery page (opened from the menu as that user). Screenshots: test-artifacts/chat-page/.
+The two tests share one stack and run in order (the second votes for the first one's entry).
+"""
+import inspect
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+
+from tests.browser_stack import (launch_chromium, menu, new_user, say, screenshot, set_phase,
+                                 start_devstack, stop_devstack, wait_for_bot, bot_count)
+from tests.conftest import TEST_REDIS_URL
+from tests.registration_scripts import JIANGMEN_INDIVIDUAL
+from tests.video_fixtures import make_video
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.timeout(300)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    stack, process = start_devstack(tmp_path_factory.mktemp("rehearsal"), TEST_REDIS_URL)
+    yield stack
+    stop_devstack(process)
+
+
+@pytest.fixture(scope="module")
+def page(stack):
+    with playwright_api.sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        context = browser.new_context(viewport={"width": 1280, "height": 840}, locale="zh-CN")
+        page = context.new_page()
+        page.js_errors = []
+        page.on("pageerror", lambda error: page.js_errors.append(str(error)))
+        page.goto(stack.sim + "/")
+        page.wait_for_selector(".menu-top")
+        yield page
+        browser.close()
+
+
+def test_register_send_a_video_and_see_the_verdict(stack, page, tmp_path):
+    new_user(page, "小张")
+    screenshot(page, "01-followed")
+    before = bot_count(page)
+    menu(page, "我要参赛", "报名")
+    wait_for_bot(page, "第1问", before)
+    for line, expected in JIANGMEN_INDIVIDUAL[1:]:
+        say(page, line, expected)
+    say(page, "确认", "报名成功")
+    screenshot(page, "02-registered")
+    video = make_video(tmp_path, "我身边的质检员.mp4", seconds=4, width=1280, height=720)
+    before = bot_count(page)
+    page.set_input_files("#video", str(video))
+    wait_for_bot(page, "已收到作品101", before)
+    wait_for_bot(page, "格式检查通过", before, timeout_s=90)  # pushed by the worker
+    assert page.locator("li.msg.bot.custom", has_text="格式检查通过").count() == 1
+    assert page.locator("li.msg.me", has_text="我身边的质检员.mp4").count() == 1
+    screenshot(page, "03-verdict")
+    page.click(".tab[data-view='calls']")
+    page.wait_for_selector("#platform-view td:has-text('/cgi-bin/message/custom/send')")
+    page.click(".tab[data-view='quota']")
+    page.wait_for_selector("#platform-view:has-text('客服消息剩余可发')")
+    screenshot(page, "04-platform-view")
+    assert page.js_errors == []
+
+
+def _voting_wired() -> bool:
+    import handlers.routes
+
+    return "voting" in inspect.getsource(handlers.routes)
+
+
+def _sql(stack, statement: str, **params):
+    engine = create_engine(stack.database_url)
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(text(statement), params)
+            return result.rowcount if result.returns_rows is False else result.all()
+    finally:
+        engine.dispose()
+
+
+def _openid_of(stack, nickname: str) -> str:
+    users = requests.get(stack.sim + "/sim/users", timeout=10).json()["users"]
+    return next(u["openid"] for u in users if u["nickname"] == nickname)
+
+
+def test_vote_in_the_voting_phase(stack, page):
+    approved = _sql(stack, "UPDATE entries SET state = 'approved' WHERE code = '101'")
+    assert approved == 1, "the first test registers entry 101"  # 初审 is the console's, in production
+    set_phase(page, "voting", "网络投票")
+    screenshot(page, "05-voting-phase")
+    if not _voting_wired():
+        pytest.skip("投票 <编号> is not in handlers/routes.py yet")
+    new_user(page, "小李")
+    say(page, "投票 101", "投票成功")
+    say(page, "投票 101", "已经投过票了")
+    say(page, "排行", "101")
+    screenshot(page, "06-voted-in-chat")
+    if requests.get(stack.web + "/h5/gallery", timeout=10).status_code == 404:
+        pytest.skip("the /h5/ gallery is not registered in bot/app.py yet")
+    new_user(page, "小王")
+    with page.context.expect_page() as opened:
+        menu(page, "投票", "作品展示")
+    gallery = opened.value
+    gallery.wait_for_load_state()
+    gallery.click("text=我身边的质检员")
+    gallery.click("button:has-text('为101号作品投票')")  # first: WeChat OAuth as 小王
+    gallery.wait_for_selector("text=已确认您的微信身份")
+    gallery.click("button:has-text('为101号作品投票')")
+    gallery.wait_for_selector("text=投票成功")
+    screenshot(gallery, "07-voted-on-page")
+    votes = _sql(stack, "SELECT voter_openid, channel FROM votes ORDER BY id")
+    assert [tuple(v) for v in votes] == [(_openid_of(stack, "小李"), "chat"),
+                                         (_openid_of(stack, "小王"), "page")]
+    set_phase(page, "judging", "专业评审")
+    say(page, "投票 101", "不能再投票了")
+    screenshot(page, "08-voting-closed")
+    assert page.js_errors == []
