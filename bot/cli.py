@@ -46,5 +46,7 @@ def publish_menu_command() -> None:
 
 def register_cli(app) -> None:
     """Attach the operator command groups to the app."""
-    for group in (contest_cli, db_cli, menu_cli):
+    from bot.notices_cli import notices_cli
+
+    for group in (contest_cli, db_cli, menu_cli, notices_cli):
         app.cli.add_command(group)

@@ -1,8 +1,14 @@
-"""Outbound messages, each a Delivery record: sent once, or kept for the user's next message.
+"""One place for every outbound message to one user, each a Delivery record: sent once, or kept.
 
-`send_text` tries a customer-service message; when WeChat's window or count is spent (45015,
-45047) the message is kept ('deferred') and `take_deferred` hands it to the next passive reply.
-The idempotency key makes a retried job a no-op once the message went out.
+`deliver` claims the Delivery (its idempotency key makes a retried job a no-op once settled), asks
+bot.planner which channel can carry it, and tries in order: a customer-service message while the
+user's window allows, a template message (service accounts with a template configured), and
+otherwise keeps it ('deferred'): `take_deferred` hands it to the reply to the user's next message.
+What the platform answers decides: 45015 (no window) and 45047 (window spent) move on to the
+next channel; 45009 (daily API quota spent) keeps it for the next reply; 43004/40003 (not
+following) fail with the code recorded; 40001 is retried inside WeChatApi with the re-read token;
+anything else unexpected (5xx, timeouts) raises TransientDeliveryError so the job is retried.
+Bulk sends (mass) are bot.broadcasts' business; they share these records.
 """
 import logging
 from datetime import datetime, timezone
@@ -11,14 +17,17 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from wechatpy.exceptions import WeChatClientException
 
+from bot import planner
 from bot.db import session_scope
 from bot.models import Delivery
 from bot.privacy import mask_openid
 
 log = logging.getLogger(__name__)
 
-KEEP_FOR_NEXT_REPLY = {45015, 45047}  # outside the 48 h window / over its count
+NEXT_CHANNEL = {45015, 45047}  # outside the window / over its count: try the next channel
+KEEP_FOR_NEXT_REPLY = NEXT_CHANNEL | {45009}  # 45009: a daily API quota is spent
 NOT_REACHABLE = {43004, 40003}  # unfollowed / not a user of this account
+DEFERRED_REPLY_BUDGET = 1200  # bytes of kept texts one passive reply carries (limit ~2000)
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
@@ -30,49 +39,100 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _claim(services, openid: str, text: str, purpose: str, key: str) -> Delivery | None:
-    """Insert the delivery if new; None when an earlier run already settled it."""
-    with session_scope(services.db) as session:
+def insert_ignoring_duplicates(session, rows: list[dict], index_elements: list[str]) -> None:
+    """Insert Delivery rows; rows whose unique key already exists are left as they are."""
+    if rows:  # executemany: SQLAlchemy batches the rows into multi-row INSERTs itself
         insert = _INSERTS[session.get_bind().dialect.name]
-        session.execute(insert(Delivery).values(
+        session.execute(insert(Delivery).on_conflict_do_nothing(index_elements=index_elements),
+                        rows)
+
+
+def _claim(services, openid: str, payload: dict, purpose: str, key: str):
+    """Insert the delivery if new; (id, plan) or None when an earlier run already settled it.
+
+    plan: 'skip' (known as not following), 'custom' (the window allows, or the user is new to
+    us: the platform decides), 'closed' (no window by our count: go straight to the next channel).
+    """
+    with session_scope(services.db) as session:
+        insert_ignoring_duplicates(session, [dict(
             contest_id=services.contest.id, openid=openid, purpose=purpose, channel="custom",
-            status="pending", payload={"text": text}, idempotency_key=key, attempts=0,
-            created_at=_now()).on_conflict_do_nothing(index_elements=["idempotency_key"]))
+            status="pending", payload=payload, idempotency_key=key, attempts=0,
+            created_at=_now())], ["idempotency_key"])
         delivery = session.scalars(select(Delivery).where(Delivery.idempotency_key == key)
                                    .with_for_update()).one()
         if delivery.status != "pending":
             return None
         delivery.attempts += 1
-        return delivery
+        reach = planner.reach_of(session, [openid], _now())[openid]
+        if reach.known and not reach.following:
+            return delivery.id, "skip"
+        return delivery.id, "custom" if reach.custom_left or not reach.known else "closed"
 
 
 def send_text(services, api, openid: str, text: str, *, purpose: str, key: str) -> str:
     """Deliver a text once: 'sent', 'deferred' (next reply), 'failed', or 'done' if already."""
-    delivery = _claim(services, openid, text, purpose, key)
-    if delivery is None:
+    return deliver(services, api, openid, text, purpose=purpose, key=key)
+
+
+def deliver(services, api, openid: str, text: str, *, purpose: str, key: str,
+            title: str = "", template_kind: str | None = None) -> str:
+    """Deliver once by the best channel open now; the outcome is recorded on the Delivery."""
+    claimed = _claim(services, openid, {"text": text, "title": title}, purpose, key)
+    if claimed is None:
         return "done"
+    delivery_id, plan = claimed
+    if plan == "skip":
+        _settle(services, delivery_id, status="skipped", channel="none", errmsg="not following")
+        return "skipped"
+    template = planner.template_id(services.settings, template_kind) if template_kind else None
+    outcome = "next"
+    if plan == "custom":
+        outcome = _try(services, delivery_id, openid, "custom",
+                       lambda: api.message.send_text(openid, text))
+    else:
+        _settle(services, delivery_id, errmsg="no customer-service window (our count)")
+    if outcome == "next" and template:
+        outcome = _try(services, delivery_id, openid, "template", lambda: api.post(
+            "message/template/send", data=template_body(openid, template, title, text, key)))
+    if outcome == "next":
+        return _defer(services, delivery_id, openid)
+    return outcome
+
+
+def _try(services, delivery_id: int, openid: str, channel: str, call) -> str:
+    """One attempt on one channel: 'sent', 'failed', or 'next' (try the next channel)."""
     try:
-        api.message.send_text(openid, text)
+        call()
     except WeChatClientException as error:
-        return _settle_error(services, delivery.id, openid, error)
+        code = error.errcode
+        _settle(services, delivery_id, channel=channel, errcode=code, errmsg=str(error.errmsg))
+        if code in KEEP_FOR_NEXT_REPLY:
+            return "next"
+        if code in NOT_REACHABLE:
+            _settle(services, delivery_id, status="failed")
+            return "failed"
+        raise TransientDeliveryError(f"errcode {code}") from error
     except Exception as error:  # network errors surface as requests exceptions
         raise TransientDeliveryError(type(error).__name__) from error
-    _settle(services, delivery.id, status="sent", channel="custom", sent_at=_now())
+    _settle(services, delivery_id, status="sent", channel=channel, sent_at=_now())
     return "sent"
 
 
-def _settle_error(services, delivery_id: int, openid: str, error) -> str:
-    code = error.errcode
-    if code in KEEP_FOR_NEXT_REPLY:
-        _settle(services, delivery_id, status="deferred", channel="next_reply", errcode=code,
-                errmsg=str(error.errmsg))
-        log.info("delivery %s kept for the next reply of %s (%s)", delivery_id,
-                 mask_openid(openid), code)
-        return "deferred"
-    if code in NOT_REACHABLE:
-        _settle(services, delivery_id, status="failed", errcode=code, errmsg=str(error.errmsg))
-        return "failed"
-    raise TransientDeliveryError(f"errcode {code}") from error
+def _defer(services, delivery_id: int, openid: str) -> str:
+    _settle(services, delivery_id, status="deferred", channel="next_reply")
+    log.info("delivery %s kept for the next reply of %s", delivery_id, mask_openid(openid))
+    return "deferred"
+
+
+def template_body(openid: str, template: str, title: str, text: str, key: str) -> dict:
+    """A template message: title and text cut to WeChat's 20-character 'thing' fields."""
+    return {"touser": openid, "template_id": template, "client_msg_id": key[:64],
+            "data": {"thing1": {"value": _cut(title or text)}, "thing2": {"value": _cut(text)}}}
+
+
+def _cut(value: str, limit: int = 20) -> str:
+    value = " ".join(str(value).split())
+    return value if len(value) <= limit else value[:limit - 1] + "…"
 
 
 def _settle(services, delivery_id: int, **values) -> None:
@@ -80,12 +140,18 @@ def _settle(services, delivery_id: int, **values) -> None:
         session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
 
 
-def take_deferred(services, openid: str) -> list[str]:
-    """Texts kept for this user, oldest first, marked sent with this passive reply."""
+def take_deferred(services, openid: str, budget: int = DEFERRED_REPLY_BUDGET) -> list[str]:
+    """Texts kept for this user, oldest first, as many as fit one reply; marked sent with it."""
     with session_scope(services.db) as session:
         kept = session.scalars(select(Delivery).where(
             Delivery.openid == openid, Delivery.status == "deferred")
             .order_by(Delivery.id).with_for_update(skip_locked=True)).all()
+        taken, used = [], 0
         for delivery in kept:
+            size = len(delivery.payload["text"].encode("utf-8"))
+            if taken and used + size > budget:
+                break  # the rest waits for the reply after this one: nothing is cut off
             delivery.status, delivery.channel, delivery.sent_at = "sent", "next_reply", _now()
-        return [delivery.payload["text"] for delivery in kept]
+            taken.append(delivery.payload["text"])
+            used += size
+        return taken

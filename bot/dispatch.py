@@ -17,6 +17,7 @@ from handlers.events import EVENT_ROUTES, menu_word
 log = logging.getLogger(__name__)
 
 REPLY_LIMIT_BYTES = 2000  # WeChat truncates passive text replies beyond 2048 bytes
+CONTACT_WRITE_EVERY_S = 120
 
 
 def handle_inbound(services, xml_text: str, fields: dict) -> str:
@@ -61,16 +62,21 @@ def respond(services, message) -> list:
 
 
 def _record_contact(services, message) -> None:
-    """Last message/event time per user: it opens WeChat's customer-service window."""
+    """Last message/event time per user (it opens WeChat's customer-service window). Messages
+    are written at most once per CONTACT_WRITE_EVERY_S per user (the hot path pays one Redis
+    SET; the 48 h window's edge is known to within that); events, whose window is 60 s, always."""
     from bot.db import session_scope
     from bot.entrants import touch_message
 
     event = getattr(message, "event", "") or ""
     if event in ("subscribe", "subscribe_scan", "unsubscribe"):
         return  # the follow handlers record these
+    is_event = message.type == "event"
+    if not is_event and not services.redis.set(f"contact-written:{message.source}", 1, nx=True,
+                                               ex=CONTACT_WRITE_EVERY_S):
+        return
     with session_scope(services.db) as session:
-        touch_message(session, message.source, message.create_time,
-                      is_event=message.type == "event")
+        touch_message(session, message.source, message.create_time, is_event=is_event)
 
 
 def _turn(services, message, msg_type: str, text: str) -> Turn:

@@ -3,6 +3,7 @@
 Settings are UPPERCASE environment variables. `load_settings()` reads them at call time (never at
 import time) and lets tests and the dev stack pass overrides.
 """
+import json
 import os
 from pathlib import Path
 
@@ -22,6 +23,7 @@ DEFAULTS = {
     "WECHAT_TIMESTAMP_TOLERANCE": "300",
     "WECHAT_HTTP_TIMEOUT": "5",
     "WECHAT_MAX_BODY_BYTES": "65536",
+    "WECHAT_TEMPLATE_IDS": "",  # JSON {"notice"|"result"|"broadcast": template id}
     # Where state lives
     "REDIS_URL": "",
     "DATABASE_URL": "",
@@ -69,9 +71,25 @@ def load_settings(overrides: dict | None = None, environ=None) -> dict:
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = default_database_url()
     settings["ADMIN_OPENIDS"] = admin_openids(settings["ADMIN_OPENIDS"])
+    settings["WECHAT_TEMPLATE_IDS"] = template_ids(settings["WECHAT_TEMPLATE_IDS"])
     if settings["WECHAT_ACCOUNT_TYPE"] not in ("service", "subscription"):
         raise ValueError("WECHAT_ACCOUNT_TYPE must be 'service' or 'subscription'")
     return settings
+
+
+def template_ids(value) -> dict:
+    """Parse WECHAT_TEMPLATE_IDS (JSON object: message kind -> template id)."""
+    if isinstance(value, dict):
+        return value
+    if not str(value).strip():
+        return {}
+    try:
+        parsed = json.loads(value)
+    except ValueError as error:
+        raise ValueError(f"WECHAT_TEMPLATE_IDS is not JSON: {error}") from None
+    if not isinstance(parsed, dict):
+        raise ValueError("WECHAT_TEMPLATE_IDS must be a JSON object")
+    return parsed
 
 
 def admin_openids(value) -> frozenset:

@@ -5,6 +5,7 @@ from handlers import common
 from handlers.my_entries import show_my_entries
 from handlers.registration import REGISTRATION
 from handlers.submission import SUBMISSION
+from handlers.admin import ADMIN_COMMANDS, BROADCAST, RESULT_COMMANDS
 from handlers.upload import UPLOAD_COMMANDS
 from handlers.voting import VOTING_COMMANDS
 
@@ -20,8 +21,10 @@ COMMANDS = [
     Route(words("我的作品", "我的报名", "作品状态"), show_my_entries),
     *UPLOAD_COMMANDS,
     *VOTING_COMMANDS,
+    *ADMIN_COMMANDS,
+    *RESULT_COMMANDS,
 ]
-CONVERSATIONS = [REGISTRATION, SUBMISSION]
+CONVERSATIONS = [REGISTRATION, SUBMISSION, BROADCAST]
 
 
 def build_routes(conversations: list | None = None, commands: list | None = None) -> ChatRoutes:

@@ -17,8 +17,20 @@ def run_worker(burst: bool = False) -> bool:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     connection = connect_redis(settings["REDIS_URL"])
     queues = [Queue(name, connection=connection) for name in QUEUES]
+    plan_notices(queues[1])
     worker = Worker(queues, connection=connection)
     return worker.work(burst=burst, with_scheduler=True)
+
+
+def plan_notices(queue) -> None:
+    """(Re-)plan the contest's scheduled notices on RQ's scheduler; a failure is logged, not fatal."""
+    from jobs.context import job_services
+    from jobs.phases import plan_schedule
+
+    try:
+        plan_schedule(job_services(), queue)
+    except Exception:  # a broken schedule must not keep the worker from taking jobs
+        logging.getLogger(__name__).exception("planning the notice schedule failed")
 
 
 if __name__ == "__main__":

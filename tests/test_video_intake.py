@@ -290,7 +290,7 @@ def _requeue_abandoned(stack) -> None:
     StartedJobRegistry("default", connection=redis).cleanup(timestamp=time.time() + 100000)
     queue = Queue("default", connection=redis)
     scheduled = ScheduledJobRegistry(queue=queue)
-    job_ids = scheduled.get_job_ids()
+    job_ids = [job_id for job_id in scheduled.get_job_ids() if job_id.startswith("fetch-")]
     assert job_ids, "the abandoned job was not scheduled for a retry"
     for job_id in job_ids:
         job = Job.fetch(job_id, connection=redis)

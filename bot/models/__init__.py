@@ -4,13 +4,17 @@ from bot.models.columns import UtcDateTime, utc_now
 from bot.models.entries import (ENTRY_STATES, MEDIA_SOURCES, VERDICTS, Entry, MediaFile, Score,
                                 ValidationResult)
 from bot.models.messaging import DELIVERY_CHANNELS, DELIVERY_STATUSES, Delivery, SeenMessage
+from bot.models.notices import (AUDIENCES, BROADCAST_STATES, SHEET_STATES, Broadcast,
+                                ResultRow, ResultSheet)
 from bot.models.people import CONSOLE_ROLES, ConsoleUser, Entrant
 from bot.models.votes import PERIOD_CONTEST, VOTE_CHANNELS, Vote, VoteInvalidation
 
 __all__ = [
-    "AuditLog", "ConsoleUser", "Delivery", "Entrant", "Entry", "MediaFile", "Score", "SeenMessage",
-    "ValidationResult", "Vote", "VoteInvalidation",
-    "CONSOLE_ROLES", "DELIVERY_CHANNELS", "DELIVERY_STATUSES", "ENTRY_STATES", "MEDIA_SOURCES",
+    "AuditLog", "Broadcast", "ConsoleUser", "Delivery", "Entrant", "Entry", "MediaFile",
+    "ResultRow", "ResultSheet", "Score", "SeenMessage", "ValidationResult", "Vote",
+    "VoteInvalidation",
+    "AUDIENCES", "BROADCAST_STATES", "CONSOLE_ROLES", "DELIVERY_CHANNELS", "DELIVERY_STATUSES",
+    "ENTRY_STATES", "MEDIA_SOURCES", "SHEET_STATES",
     "PERIOD_CONTEST", "VERDICTS", "VOTE_CHANNELS",
     "UtcDateTime", "utc_now",
 ]

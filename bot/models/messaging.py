@@ -2,13 +2,15 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, PrimaryKeyConstraint, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base
 from bot.models.columns import UtcDateTime, named, one_of, utc_now
 
-DELIVERY_CHANNELS = ("passive", "custom", "template", "mass", "next_reply")
+# "none": nothing was tried (the recipient unfollowed before the send): see errmsg.
+DELIVERY_CHANNELS = ("passive", "custom", "template", "mass", "next_reply", "none")
 DELIVERY_STATUSES = ("pending", "sent", "failed", "deferred", "skipped")
 
 
@@ -23,6 +25,10 @@ class Delivery(Base):
         one_of("deliveries", "status", DELIVERY_STATUSES),
         Index(named("ix_deliveries_openid_status"), "openid", "status"),
         Index(named("ix_deliveries_status_created_at"), "status", "created_at"),
+        # A broadcast reaches each recipient at most once.
+        UniqueConstraint("broadcast_id", "openid", name=named("uq_deliveries_broadcast_id_openid")),
+        Index(named("ix_deliveries_broadcast_id_status"), "broadcast_id", "status"),
+        Index(named("ix_deliveries_channel_openid_sent_at"), "channel", "openid", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +45,10 @@ class Delivery(Base):
     idempotency_key: Mapped[str] = mapped_column(String(191))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", name=named("fk_deliveries_broadcast_id_broadcasts")))
+    # The mass-send call this delivery went in (its clientmsgid), so a retry re-sends the same.
+    batch_key: Mapped[str | None] = mapped_column(String(64))
 
     def __repr__(self) -> str:
         return f"<Delivery {self.id} {self.purpose} {self.channel} {self.status}>"

@@ -1,0 +1,225 @@
+"""Benchmark of a broadcast to 100,000 followers against the fake WeChat platform.
+
+    .venv/bin/python bench/broadcast.py [--recipients 100000] [--window 1000] [--quick]
+
+The fake platform runs in a forked child process (so its memory and CPU are not ours) with every
+user created directly in its state, already following; `--window` of them wrote to the account
+just now (their broadcast goes as a customer-service message, one call each). Our side: the same
+people as Entrant rows in a PostgreSQL database of its own (BENCH_DATABASE_URL, emptied), Redis
+BENCH_REDIS_URL (flushed). Measured in this process: confirming the broadcast (the recipients
+snapshot: one Delivery row each) and the fan-out (bot.fanout.fan_out, as the RQ job runs it),
+under tracemalloc. The platform's own time is the sum of its request handlers' wall time,
+measured inside the child; ours is the rest. Then the broadcast is confirmed and fanned out
+again, and the platform's inboxes are checked: nobody got it twice. Report: stdout and
+bench/broadcast.md.
+"""
+import argparse
+import datetime
+import multiprocessing
+import os
+import platform as host
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+if str(PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+APP_ID, SECRET = "wxbench000000001", "bench-secret"
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/contestbot_bench_notice")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+TEXT = "网络投票今天开始（8月1日至8月10日），回复“投票”浏览作品并为喜爱的作品投票。"
+
+
+def openid(index: int) -> str:
+    """The bench's n-th user."""
+    return f"oBench{index:07d}"
+
+
+class Timed:
+    """WSGI middleware: total handler time; /bench/time and /bench/doubles answer from the child."""
+
+    def __init__(self, app, state):
+        self.app, self.state, self.busy, self.lock = app, state, 0.0, threading.Lock()
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/bench/"):
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [str(self._answer(path)).encode()]
+        started = time.perf_counter()
+        try:
+            return list(self.app(environ, start_response))
+        finally:
+            with self.lock:
+                self.busy += time.perf_counter() - started
+
+    def _answer(self, path: str):
+        if path == "/bench/time":
+            return self.busy
+        counts = [len(inbox) for inbox in self.state.inbox.values()]
+        return f"{sum(counts)} {max(counts or [0])} {sum(1 for c in counts if c > 1)}"
+
+
+def platform_child(pipe, recipients: int, window: int) -> None:
+    """Serve the fake platform with `recipients` followers; send the port through the pipe."""
+    import logging
+
+    from werkzeug.serving import make_server
+
+    from simulator.platform import create_platform_app
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    app = create_platform_app({"APP_ID": APP_ID, "APP_SECRET": SECRET, "ACCOUNT_TYPE": "service",
+                               "MEDIA_DIR": tempfile.mkdtemp(prefix="bench-sim-")})
+    state = app.extensions["wechat_sim"]
+    for index in range(recipients):
+        state.add_user(openid(index), subscribed=True)
+        if index < window:
+            state.record_interaction(openid(index), "message")
+    server = make_server("127.0.0.1", 0, Timed(app.wsgi_app, state), threaded=True)
+    pipe.send(server.server_port)
+    server.serve_forever()
+
+
+def start_platform(recipients: int, window: int):
+    parent, child = multiprocessing.get_context("fork").Pipe()
+    process = multiprocessing.get_context("fork").Process(
+        target=platform_child, args=(child, recipients, window), daemon=True)
+    process.start()
+    return process, f"http://127.0.0.1:{parent.recv()}"
+
+
+def platform_answer(url: str, what: str) -> str:
+    import requests
+    return requests.get(f"{url}/bench/{what}", timeout=60).text
+
+
+def prepare_bot(url: str, recipients: int, window: int):
+    """Services on an emptied database and Redis, with every recipient as a follower."""
+    import redis
+    from sqlalchemy import insert
+
+    from bot.db import Base, session_scope
+    from bot.models import Entrant
+    from bot.services import build_services
+    from config.settings import load_settings
+    from tests.conftest import _ensure_postgres_database
+
+    _ensure_postgres_database(DATABASE_URL)
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    services = build_services(load_settings({
+        "WECHAT_API_BASE_URL": url, "WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": SECRET,
+        "REDIS_URL": REDIS_URL, "DATABASE_URL": DATABASE_URL, "CONTEST": "jiangmen-2020",
+        "CONTEST_NOW": "2020-08-01T10:00:00", "LOG_LEVEL": "WARNING"}))
+    Base.metadata.drop_all(services.db_engine)
+    Base.metadata.create_all(services.db_engine)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    for start in range(0, recipients, 10000):
+        with session_scope(services.db) as session:
+            session.execute(insert(Entrant), [dict(
+                openid=openid(i), subscribed=True, first_seen_at=now, subscribed_at=now,
+                last_message_at=now if i < window else None)
+                for i in range(start, min(start + 10000, recipients))])
+    return services
+
+
+def run_broadcast(services, url: str) -> dict:
+    """Create, confirm and fan out one broadcast, timed and traced."""
+    from bot.broadcasts import confirm_broadcast, create_broadcast
+    from bot.fanout import fan_out
+    from bot.wechat import make_api
+
+    platform_before = float(platform_answer(url, "time"))
+    tracemalloc.start()
+    started = time.perf_counter()
+    broadcast_id = create_broadcast(services, audience="followers", text=TEXT,
+                                    created_by="bench")
+    confirm_broadcast(services, broadcast_id, "bench", enqueue=False)
+    confirmed = time.perf_counter()
+    report = fan_out(services, make_api(services), broadcast_id)
+    finished = time.perf_counter()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    platform_s = float(platform_answer(url, "time")) - platform_before
+    again_started = time.perf_counter()
+    confirm_broadcast(services, broadcast_id, "bench", enqueue=False)
+    again = fan_out(services, make_api(services), broadcast_id)
+    return {"id": broadcast_id, "report": report, "again": again,
+            "snapshot_s": confirmed - started, "fanout_s": finished - confirmed,
+            "total_s": finished - started, "platform_s": platform_s, "peak_bytes": peak,
+            "rerun_s": time.perf_counter() - again_started,
+            "inboxes": platform_answer(url, "doubles")}
+
+
+def mass_calls(services, broadcast_id: int) -> int:
+    from sqlalchemy import distinct, func, select
+
+    from bot.models import Delivery
+    with services.db() as session:
+        return session.scalar(select(func.count(distinct(Delivery.batch_key))).where(
+            Delivery.broadcast_id == broadcast_id, Delivery.channel == "mass"))
+
+
+def render(args, result: dict, calls: int) -> str:
+    n = args.recipients
+    ours = result["total_s"] - result["platform_s"]
+    pushed, most, doubled = result["inboxes"].split()
+    when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    return "\n".join([
+        f"# Broadcast to {n:,} followers ({when})", "",
+        f"Machine: {host.machine()}, {os.cpu_count()} CPUs, Python {host.python_version()}; "
+        "fake platform in a forked process on loopback; PostgreSQL + Redis on localhost. "
+        f"Command: `.venv/bin/python bench/broadcast.py {' '.join(sys.argv[1:])}`.", "",
+        "| measure | value |", "|---|---:|",
+        f"| recipients (of them in a customer-service window) | {n:,} ({args.window:,}) |",
+        f"| confirm: recipients snapshot ({n:,} Delivery rows) | {result['snapshot_s']:.2f} s |",
+        f"| fan-out | {result['fanout_s']:.2f} s |",
+        f"| total | {result['total_s']:.2f} s |",
+        f"| platform's own handler time | {result['platform_s']:.2f} s |",
+        f"| ours (total - platform) | {ours:.2f} s = **{ours / n * 1e6:.0f} µs per recipient** |",
+        f"| tracemalloc peak in our process | **{result['peak_bytes'] / 2**20:.1f} MiB** |",
+        f"| mass calls (10,000 openids each; limit 60/min) | {calls} |",
+        f"| outcome | {result['report']} |",
+        f"| second confirm + fan-out (nothing to send) | {result['rerun_s']:.2f} s, "
+        f"{result['again']} |",
+        f"| platform inboxes: messages, most per user, users with 2+ | {pushed}, {most}, "
+        f"**{doubled}** |", "",
+        "Notes: with mass sends of 10,000 openids, 100,000 recipients need 10 calls, far below "
+        "WeChat's 60 calls a minute, so the platform's rate does not bind here; a "
+        "customer-service recipient costs one HTTP call and two row updates. Our time includes "
+        "the HTTP round trips on loopback and the PostgreSQL writes (one snapshot row per "
+        "recipient, then batch updates). Memory stays bounded by one batch (10,000 recipients): "
+        "the snapshot is inserted in chunks of 5,000 and the fan-out reads one batch at a time.",
+        ""])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipients", type=int, default=100_000)
+    parser.add_argument("--window", type=int, default=1000)
+    parser.add_argument("--quick", action="store_true", help="10,000 recipients, 100 in window")
+    parser.add_argument("--out", default=str(PROJECT_ROOT / "bench" / "broadcast.md"))
+    args = parser.parse_args()
+    if args.quick:
+        args.recipients, args.window = 10_000, 100
+    process, url = start_platform(args.recipients, args.window)
+    try:
+        services = prepare_bot(url, args.recipients, args.window)
+        result = run_broadcast(services, url)
+        text = render(args, result, mass_calls(services, result["id"]))
+    finally:
+        process.terminate()
+        process.join(5)
+    print(text)
+    if not args.quick:
+        Path(args.out).write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""Who a broadcast or notice is for: each audience is one SQL query of (openid, following).
+
+followers: everyone known to follow the account; entrants: owners of a confirmed entry;
+entrants_without_video: owners of an entry still waiting for its video; refused: owners of an
+entry whose video was refused; voters: anyone who voted in the contest; finalists: owners of a
+finalist entry (or of an approved one when the contest's finalists are all approved entries).
+Unfollowed people stay in the entrant audiences so their delivery records say why they got nothing.
+"""
+from sqlalchemy import Select, func, select
+
+from bot.models import AUDIENCES, Entrant, Entry, Vote
+
+CONFIRMED = ("awaiting_video", "validating", "video_refused", "valid", "approved", "rejected",
+             "finalist")
+
+
+def _owners(contest_id: str, states) -> Select:
+    return (select(Entrant.openid, Entrant.subscribed)
+            .where(Entrant.id.in_(select(Entry.entrant_id).where(
+                Entry.contest_id == contest_id, Entry.state.in_(states)))))
+
+
+def _finalist_states(contest) -> tuple:
+    scoring = getattr(contest, "scoring", None)
+    if scoring is not None and scoring.finalists == "all_approved":
+        return ("approved", "finalist")
+    return ("finalist",)
+
+
+def audience_query(contest, audience: str) -> Select:
+    """(openid, subscribed) of every member of the audience, ordered by openid."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"unknown audience {audience!r}; one of {', '.join(AUDIENCES)}")
+    if audience == "followers":
+        query = select(Entrant.openid, Entrant.subscribed).where(Entrant.subscribed.is_(True))
+    elif audience == "voters":
+        query = select(Entrant.openid, Entrant.subscribed).where(Entrant.openid.in_(
+            select(Vote.voter_openid).where(Vote.contest_id == contest.id)))
+    else:
+        states = {"entrants": CONFIRMED, "entrants_without_video": ("awaiting_video",),
+                  "refused": ("video_refused",), "finalists": _finalist_states(contest)}
+        query = _owners(contest.id, states[audience])
+    return query.order_by(Entrant.openid)
+
+
+def audience_size(session, contest, audience: str) -> dict:
+    """How many people the audience holds, and how many of them follow the account."""
+    members = audience_query(contest, audience).order_by(None).subquery()
+    total, following = session.execute(select(
+        func.count(), func.count().filter(members.c.subscribed.is_(True)))
+        .select_from(members)).one()
+    return {"total": total, "following": following}

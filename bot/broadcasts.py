@@ -1,0 +1,142 @@
+"""Broadcasts: compose (draft with its audience size), confirm (recipients fixed), then a job
+fans out (bot.fanout); progress and a per-recipient record for the organizer.
+
+The API the console and the admin chat commands call:
+create_broadcast -> preview -> confirm_broadcast (or cancel_broadcast); progress; recipients.
+Each recipient is a Delivery row (unique per broadcast and openid, key "bc:<id>:<openid>"), made
+when the broadcast is confirmed: from then on every recipient ends sent, failed, skipped (with the
+reason) or deferred to the reply to their next message.
+"""
+import logging
+
+from sqlalchemy import func, select, update
+
+from bot import audit
+from bot.audiences import audience_query, audience_size
+from bot.db import session_scope
+from bot.delivery import insert_ignoring_duplicates
+from bot.models import Broadcast, Delivery
+from bot.planner import utc_now
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_CHUNK = 5000
+COUNTED = ("sent", "failed", "deferred", "skipped")
+
+
+def create_broadcast(services, *, audience: str, text: str, created_by: str,
+                     purpose: str = "broadcast", notice_key: str | None = None) -> int:
+    """A draft broadcast; nothing is sent until it is confirmed. Returns its id."""
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("a broadcast needs a text")
+    with session_scope(services.db) as session:
+        audience_query(services.contest, audience)  # refuses an unknown audience
+        broadcast = Broadcast(contest_id=services.contest.id, audience=audience, text=text,
+                              purpose=purpose, notice_key=notice_key, created_by=created_by,
+                              state="draft", recipients=0, sent=0, failed=0, deferred=0,
+                              skipped=0, created_at=utc_now())
+        session.add(broadcast)
+        session.flush()
+        audit.record(session, created_by, "broadcast.create", "broadcast", broadcast.id,
+                     utc_now(), audience=audience)
+        return broadcast.id
+
+
+def preview(services, broadcast_id: int) -> dict:
+    """What would go out: the text, the audience and its size (and how many follow)."""
+    with session_scope(services.db) as session:
+        broadcast = session.get(Broadcast, broadcast_id)
+        return {"id": broadcast.id, "audience": broadcast.audience, "text": broadcast.text,
+                "state": broadcast.state,
+                "size": audience_size(session, services.contest, broadcast.audience)}
+
+
+def confirm_broadcast(services, broadcast_id: int, actor: str, enqueue: bool = True) -> dict:
+    """Fix the recipients (once) and queue the fan-out; a second confirm changes nothing."""
+    with session_scope(services.db) as session:
+        broadcast = session.scalars(select(Broadcast).where(Broadcast.id == broadcast_id)
+                                    .with_for_update()).one()
+        if broadcast.state == "cancelled":
+            raise ValueError(f"broadcast {broadcast_id} was cancelled")
+        if broadcast.state == "draft":
+            _snapshot(session, services.contest, broadcast)
+            broadcast.state, broadcast.confirmed_at = "confirmed", utc_now()
+            audit.record(session, actor, "broadcast.confirm", "broadcast", broadcast.id,
+                         utc_now(), recipients=broadcast.recipients)
+        state = broadcast.state
+    if enqueue and state in ("confirmed", "sending"):
+        from jobs.broadcast import queue_broadcast
+        queue_broadcast(services.queue, broadcast_id)
+    return progress(services, broadcast_id)
+
+
+def _snapshot(session, contest, broadcast: Broadcast) -> None:
+    """One Delivery per audience member: pending, or skipped when they do not follow."""
+    rows, now = [], utc_now()
+    for openid, subscribed in session.execute(audience_query(contest, broadcast.audience)):
+        rows.append(dict(
+            contest_id=contest.id, openid=openid, purpose=f"{broadcast.purpose}:{broadcast.id}",
+            channel="custom" if subscribed else "none",
+            status="pending" if subscribed else "skipped",
+            errmsg=None if subscribed else "not following", payload={"text": broadcast.text},
+            idempotency_key=f"bc:{broadcast.id}:{openid}", attempts=0, created_at=now,
+            broadcast_id=broadcast.id))
+        if len(rows) >= SNAPSHOT_CHUNK:
+            insert_ignoring_duplicates(session, rows, ["broadcast_id", "openid"])
+            rows = []
+    insert_ignoring_duplicates(session, rows, ["broadcast_id", "openid"])
+    broadcast.recipients = session.scalar(select(func.count()).where(
+        Delivery.broadcast_id == broadcast.id))
+    refresh_counters(session, broadcast)
+
+
+def cancel_broadcast(services, broadcast_id: int, actor: str) -> bool:
+    """Drop a draft; a confirmed broadcast cannot be called back. True if it was cancelled."""
+    with session_scope(services.db) as session:
+        done = session.execute(update(Broadcast).where(
+            Broadcast.id == broadcast_id, Broadcast.state == "draft")
+            .values(state="cancelled")).rowcount == 1
+        if done:
+            audit.record(session, actor, "broadcast.cancel", "broadcast", broadcast_id,
+                         utc_now())
+        return done
+
+
+def refresh_counters(session, broadcast: Broadcast) -> None:
+    """Recount sent/failed/deferred/skipped from the recipients' Delivery rows."""
+    counts = dict(session.execute(select(Delivery.status, func.count()).where(
+        Delivery.broadcast_id == broadcast.id).group_by(Delivery.status)).all())
+    for status in COUNTED:
+        setattr(broadcast, status, counts.get(status, 0))
+
+
+def progress(services, broadcast_id: int) -> dict:
+    """Counters, what is still pending, and the split by channel: the organizer's report."""
+    with session_scope(services.db) as session:
+        broadcast = session.get(Broadcast, broadcast_id)
+        if broadcast.state != "draft":
+            refresh_counters(session, broadcast)
+        by_channel = {f"{channel}:{status}": count for channel, status, count in session.execute(
+            select(Delivery.channel, Delivery.status, func.count())
+            .where(Delivery.broadcast_id == broadcast_id)
+            .group_by(Delivery.channel, Delivery.status))}
+        counts = {status: getattr(broadcast, status) for status in COUNTED}
+        return {"id": broadcast.id, "state": broadcast.state, "audience": broadcast.audience,
+                "text": broadcast.text, "recipients": broadcast.recipients, **counts,
+                "pending": broadcast.recipients - sum(counts.values()),
+                "by_channel": by_channel, "confirmed_at": broadcast.confirmed_at,
+                "finished_at": broadcast.finished_at}
+
+
+def recipients(services, broadcast_id: int, status: str | None = None, limit: int = 100,
+               offset: int = 0) -> list[dict]:
+    """What happened to each recipient: channel, status, the platform's errcode and reason."""
+    query = select(Delivery).where(Delivery.broadcast_id == broadcast_id)
+    if status:
+        query = query.where(Delivery.status == status)
+    with session_scope(services.db) as session:
+        return [{"openid": d.openid, "channel": d.channel, "status": d.status,
+                 "errcode": d.errcode, "errmsg": d.errmsg, "batch": d.batch_key,
+                 "sent_at": d.sent_at}
+                for d in session.scalars(query.order_by(Delivery.id).limit(limit).offset(offset))]

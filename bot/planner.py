@@ -1,0 +1,113 @@
+"""Which channel each outbound message takes, from what we know of WeChat's budgets.
+
+Channels, in the order tried for one recipient:
+
+* ``custom`` (客服消息): only while the user's window allows. A user message grants 5 messages
+  within 48 h, a follow / menu click / scan grants 3 within 60 s; a new action replaces its grant;
+  a send spends the event grant first. We rebuild the grants from Entrant.last_message_at /
+  last_event_at and count the custom Delivery rows sent since (our own sends are the only ones).
+* ``template``: service accounts only, when a template id is configured for the purpose
+  (setting WECHAT_TEMPLATE_IDS, JSON: {"notice": "<template id>", ...}).
+* ``mass``: bulk sends (broadcasts) by openid list, service accounts only: each user at most 4 a
+  China month, counted from our mass Delivery rows. (Subscription accounts' one sendall a day, to
+  all or a tag, is not used yet: their broadcasts go custom or deferred.)
+* ``deferred``: nothing can go now: kept and prepended to the reply to the user's next message.
+
+The estimate can be wrong (another system sent, clocks differ): the platform's answer decides,
+and 45015/45047 move the message on to the next channel (see bot.delivery).
+"""
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+
+from bot.models import Delivery, Entrant
+
+MESSAGE_GRANT = (5, timedelta(hours=48))
+EVENT_GRANT = (3, timedelta(seconds=60))
+MASS_PER_MONTH = 4
+CHINA = timezone(timedelta(hours=8))
+
+
+@dataclass
+class Reach:
+    """What we know of one recipient: following, and the custom messages the window still allows."""
+
+    openid: str
+    known: bool
+    following: bool
+    custom_left: int
+    mass_left: int
+
+
+def custom_left(last_message_at, last_event_at, sent_times: list, now: datetime) -> int:
+    """Customer-service messages the user's live grants still allow (0 when none is open)."""
+    grants = []
+    if last_event_at and now < last_event_at + EVENT_GRANT[1]:
+        grants.append([last_event_at, EVENT_GRANT[0]])
+    if last_message_at and now < last_message_at + MESSAGE_GRANT[1]:
+        grants.append([last_message_at, MESSAGE_GRANT[0]])
+    for sent_at in sorted(sent_times):
+        for grant in grants:  # the event grant first, as WeChat spends it
+            if sent_at >= grant[0] and grant[1] > 0:
+                grant[1] -= 1
+                break
+    return sum(left for _, left in grants)
+
+
+def month_start(now: datetime) -> datetime:
+    """The start of the current calendar month in China, as an aware UTC datetime."""
+    local = now.astimezone(CHINA)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
+
+
+def reach_of(session, openids: list[str], now: datetime) -> dict[str, Reach]:
+    """Reach for a batch of openids in three queries (entrants, custom sends, mass sends)."""
+    people = {row.openid: row for row in session.execute(select(
+        Entrant.openid, Entrant.subscribed, Entrant.last_message_at, Entrant.last_event_at)
+        .where(Entrant.openid.in_(openids)))}
+    sent: dict[str, list] = {}
+    for openid, sent_at in session.execute(select(Delivery.openid, Delivery.sent_at).where(
+            Delivery.channel == "custom", Delivery.status == "sent",
+            Delivery.openid.in_(openids), Delivery.sent_at >= now - MESSAGE_GRANT[1])):
+        sent.setdefault(openid, []).append(sent_at)
+    mass = dict(session.execute(select(Delivery.openid, func.count()).where(
+        Delivery.channel == "mass", Delivery.status == "sent", Delivery.openid.in_(openids),
+        Delivery.sent_at >= month_start(now)).group_by(Delivery.openid)).all())
+    reach = {}
+    for openid in openids:
+        person = people.get(openid)
+        left = custom_left(person.last_message_at, person.last_event_at,
+                           sent.get(openid, []), now) if person else 0
+        reach[openid] = Reach(openid, person is not None, bool(person and person.subscribed),
+                              left, MASS_PER_MONTH - mass.get(openid, 0))
+    return reach
+
+
+def template_id(settings: dict, purpose_kind: str) -> str | None:
+    """The template id configured for a kind of message, on service accounts only."""
+    if settings.get("WECHAT_ACCOUNT_TYPE") != "service":
+        return None
+    ids = settings.get("WECHAT_TEMPLATE_IDS") or {}
+    if isinstance(ids, str):
+        ids = json.loads(ids) if ids.strip() else {}
+    return ids.get(purpose_kind) or None
+
+
+def choose(reach: Reach, *, account_type: str, has_template: bool, bulk: bool) -> str:
+    """The channel for one recipient: custom, mass (bulk only), template, or deferred."""
+    if reach.known and not reach.following:
+        return "skipped"
+    if reach.custom_left > 0:
+        return "custom"
+    if bulk and account_type == "service" and reach.mass_left > 0:
+        return "mass"
+    if has_template and account_type == "service":
+        return "template"
+    return "deferred"
+
+
+def utc_now() -> datetime:
+    """Real time, aware UTC: WeChat's windows run on real time, not the contest clock."""
+    return datetime.now(timezone.utc)

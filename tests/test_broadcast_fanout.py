@@ -1,0 +1,130 @@
+"""A 2,000-recipient broadcast against the fake platform with its quotas, by a real RQ worker:
+every recipient ends with exactly one delivery or a recorded reason, and nothing is doubled."""
+from collections import Counter
+from datetime import datetime, timezone
+
+from sqlalchemy import insert, update
+
+from bot.broadcasts import confirm_broadcast, create_broadcast, preview, progress
+from bot.db import session_scope
+from bot.models import Broadcast, Delivery
+from tests.notices_fixtures import notice_stack  # noqa: F401
+
+TEXT = "投票明天截止，请抓紧时间为喜爱的作品投票。"
+
+
+def _spend_mass_allowance(services, openids: list) -> None:
+    """These users already got their 4 mass messages this month (by our records)."""
+    now = datetime.now(timezone.utc)
+    with session_scope(services.db) as session:
+        session.execute(insert(Delivery), [dict(
+            contest_id=services.contest.id, openid=openid, purpose="earlier", channel="mass",
+            status="sent", payload={}, attempts=1, idempotency_key=f"earlier:{openid}:{n}",
+            created_at=now, sent_at=now) for openid in openids for n in range(4)])
+
+
+def _crowd(stack) -> dict:
+    groups = {
+        "window": stack.people([f"oWin{i:04d}" for i in range(150)], window=True),
+        "mass": stack.people([f"oMass{i:04d}" for i in range(1700)]),
+        "spent": stack.people([f"oSpent{i:03d}" for i in range(100)]),
+        "unfollowed": stack.people([f"oGone{i:03d}" for i in range(50)], following=False),
+    }
+    _spend_mass_allowance(stack.services, groups["spent"])
+    return groups
+
+
+def _pushes(stack, openids) -> Counter:
+    return Counter({openid: len(stack.received(openid)) for openid in openids})
+
+
+def test_two_thousand_recipients_each_get_one_delivery_or_a_reason(notice_stack):
+    stack = notice_stack()
+    groups = _crowd(stack)
+    everyone = [openid for members in groups.values() for openid in members]
+    assert len(everyone) == 2000
+    broadcast_id = create_broadcast(stack.services, audience="followers", text=TEXT,
+                                    created_by="test")
+    assert preview(stack.services, broadcast_id)["size"] == {"total": 1950, "following": 1950}
+
+    confirm_broadcast(stack.services, broadcast_id, "test")
+    stack.run_worker()
+
+    deliveries = stack.deliveries(broadcast_id)
+    assert len(deliveries) == 1950 and len({d.openid for d in deliveries}) == 1950
+    by_openid = {d.openid: d for d in deliveries}
+    assert {d.status for d in deliveries} <= {"sent", "deferred"}
+    assert all(by_openid[o].channel == "custom" for o in groups["window"])
+    assert all(by_openid[o].channel == "mass" for o in groups["mass"])
+    assert all(by_openid[o].status == "deferred" and by_openid[o].channel == "next_reply"
+               for o in groups["spent"])
+    pushes = _pushes(stack, everyone)
+    assert all(pushes[o] == 1 for o in groups["window"] + groups["mass"])
+    assert all(pushes[o] == 0 for o in groups["spent"] + groups["unfollowed"])
+    done = progress(stack.services, broadcast_id)
+    assert done["state"] == "done" and done["pending"] == 0
+    assert (done["sent"], done["deferred"], done["failed"]) == (1850, 100, 0)
+    mass_calls = [c for c in stack.platform.state.calls if "mass/send" in c.get("path", "")]
+    assert 1 <= len(mass_calls) <= 60
+
+    # Run it again: confirm again and work the queue: nothing is sent twice.
+    confirm_broadcast(stack.services, broadcast_id, "test")
+    stack.run_worker()
+    assert _pushes(stack, everyone) == pushes
+    assert len(stack.deliveries(broadcast_id)) == 1950
+
+
+def test_entrant_audience_records_why_an_unfollowed_entrant_got_nothing(notice_stack):
+    from tests.notices_fixtures import make_entries
+
+    stack = notice_stack()
+    ids = make_entries(stack.services, 3, "awaiting_video", prefix="oEnt")
+    for index in range(3):
+        stack.platform.state.add_user(f"oEnt{index:05d}", subscribed=index != 2)
+    with session_scope(stack.services.db) as session:
+        from bot.models import Entrant
+        session.execute(update(Entrant).where(Entrant.openid == "oEnt00002")
+                        .values(subscribed=False))
+    broadcast_id = create_broadcast(stack.services, audience="entrants_without_video",
+                                    text=TEXT, created_by="test")
+    confirm_broadcast(stack.services, broadcast_id, "test")
+    stack.run_worker()
+    outcome = {d.openid: (d.status, d.channel, d.errmsg) for d in stack.deliveries(broadcast_id)}
+    assert outcome["oEnt00002"] == ("skipped", "none", "not following")
+    assert outcome["oEnt00000"][:2] == ("sent", "mass")
+    assert len(ids) == 3
+
+
+def test_a_mass_batch_interrupted_after_the_call_is_not_sent_again(notice_stack):
+    stack = notice_stack()
+    openids = stack.people([f"oRetry{i:03d}" for i in range(20)])
+    broadcast_id = create_broadcast(stack.services, audience="followers", text=TEXT,
+                                    created_by="test")
+    confirm_broadcast(stack.services, broadcast_id, "test")
+    stack.run_worker()
+    before = _pushes(stack, openids)
+    assert set(before.values()) == {1}
+    # As if the worker died after WeChat took the batch but before we recorded it.
+    with session_scope(stack.services.db) as session:
+        session.execute(update(Delivery).where(Delivery.broadcast_id == broadcast_id)
+                        .values(status="pending", sent_at=None))
+        session.execute(update(Broadcast).where(Broadcast.id == broadcast_id)
+                        .values(state="sending", finished_at=None))
+    confirm_broadcast(stack.services, broadcast_id, "test")  # still sending: queued again
+    stack.run_worker()
+    assert _pushes(stack, openids) == before  # clientmsgid: WeChat answered 45065
+    assert {d.status for d in stack.deliveries(broadcast_id)} == {"sent"}
+
+
+def test_a_subscription_account_without_windows_keeps_the_broadcast_for_the_next_reply(
+        notice_stack):
+    stack = notice_stack(account="subscription")
+    stack.people(["oSub1", "oSub2"])
+    stack.people(["oSubWin"], window=True)
+    broadcast_id = create_broadcast(stack.services, audience="followers", text=TEXT,
+                                    created_by="test")
+    confirm_broadcast(stack.services, broadcast_id, "test")
+    stack.run_worker()
+    outcome = {d.openid: (d.status, d.channel) for d in stack.deliveries(broadcast_id)}
+    assert outcome == {"oSub1": ("deferred", "next_reply"), "oSub2": ("deferred", "next_reply"),
+                       "oSubWin": ("sent", "custom")}
