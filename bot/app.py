@@ -35,6 +35,7 @@ def _register_blueprints(app: Flask) -> None:
     from bot.health import health
     from bot.webhook import webhook
 
+    from bot.console import register_console
     from bot.h5 import register_h5
     from bot.h5_upload import register_h5_upload
 
@@ -42,3 +43,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health)
     register_h5(app)
     register_h5_upload(app)
+    register_console(app)

@@ -46,7 +46,8 @@ def publish_menu_command() -> None:
 
 def register_cli(app) -> None:
     """Attach the operator command groups to the app."""
+    from bot.console import users_cli
     from bot.notices_cli import notices_cli
 
-    for group in (contest_cli, db_cli, menu_cli, notices_cli):
+    for group in (contest_cli, db_cli, menu_cli, notices_cli, users_cli):
         app.cli.add_command(group)

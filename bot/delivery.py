@@ -19,6 +19,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from bot import planner
 from bot.db import session_scope
+from bot.deferred_index import forget, may_have_deferred, note_deferred
 from bot.models import Delivery
 from bot.privacy import mask_openid
 
@@ -120,6 +121,7 @@ def _try(services, delivery_id: int, openid: str, channel: str, call) -> str:
 
 def _defer(services, delivery_id: int, openid: str) -> str:
     _settle(services, delivery_id, status="deferred", channel="next_reply")
+    note_deferred(services, [openid])
     log.info("delivery %s kept for the next reply of %s", delivery_id, mask_openid(openid))
     return "deferred"
 
@@ -142,6 +144,8 @@ def _settle(services, delivery_id: int, **values) -> None:
 
 def take_deferred(services, openid: str, budget: int = DEFERRED_REPLY_BUDGET) -> list[str]:
     """Texts kept for this user, oldest first, as many as fit one reply; marked sent with it."""
+    if not may_have_deferred(services, openid):
+        return []
     with session_scope(services.db) as session:
         kept = session.scalars(select(Delivery).where(
             Delivery.openid == openid, Delivery.status == "deferred")
@@ -154,4 +158,6 @@ def take_deferred(services, openid: str, budget: int = DEFERRED_REPLY_BUDGET) ->
             delivery.status, delivery.channel, delivery.sent_at = "sent", "next_reply", _now()
             taken.append(delivery.payload["text"])
             used += size
+        if len(taken) == len(kept):
+            forget(services, openid)
         return taken

@@ -20,6 +20,7 @@ from wechatpy.exceptions import WeChatClientException
 from bot import planner
 from bot.broadcasts import refresh_counters
 from bot.db import session_scope
+from bot.deferred_index import note_deferred_ids
 from bot.delivery import TransientDeliveryError, template_body
 from bot.models import Broadcast, Delivery
 
@@ -198,6 +199,8 @@ def _mark(services, ids: list, **values) -> None:
         for start in range(0, len(ids), MASS_MAX):
             session.execute(update(Delivery).where(
                 Delivery.id.in_(ids[start:start + MASS_MAX])).values(**values))
+    if values.get("status") == "deferred":
+        note_deferred_ids(services, ids)
 
 
 def _refresh(services, broadcast_id: int) -> None:

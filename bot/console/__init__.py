@@ -1,0 +1,58 @@
+"""The organizer console under /console/: accounts, dashboard, entries and screening, jury,
+votes and exports. `register_console(app)` adds it to an app; `users_cli` is its CLI group."""
+from urllib.parse import urlencode
+
+from flask import current_app, get_flashed_messages, request
+from flask_wtf.csrf import CSRFProtect
+
+from bot.console import labels
+from bot.console.users import users_cli
+from bot.privacy import mask_openid
+
+__all__ = ["register_console", "users_cli"]
+
+
+def register_console(app) -> None:
+    """Add the console blueprint, its CSRF protection (console forms only) and template filters."""
+    from bot.console import (auth, dashboard, entries, exports, jury,  # noqa: F401  (routes)
+                             notices, voting)
+    from bot.console.blueprint import console
+
+    hours = float(app.extensions["contestbot"].settings.get("CONSOLE_SESSION_HOURS", 8))
+    # CSRF is checked by the console's own before_request (bot.console.auth): the webhook and
+    # the H5 pages have their own rules, so flask-wtf does not check every POST of the app.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    app.config["WTF_CSRF_TIME_LIMIT"] = int(hours * 3600)
+    if app.config.get("SESSION_COOKIE_SAMESITE") is None:
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    if "csrf" not in app.extensions:
+        CSRFProtect(app)
+    register_filters(app)
+    app.register_blueprint(console)
+
+
+def _local(value) -> str:
+    return labels.local_time(current_app.extensions["contestbot"].contest, value)
+
+
+def _query(**changes) -> str:
+    """The current query string with some parameters replaced (for pagination links)."""
+    args = request.args.to_dict()
+    args.update({key: str(value) for key, value in changes.items()})
+    return urlencode({key: value for key, value in args.items() if value})
+
+
+def register_filters(app) -> None:
+    """Add the console's filters (prefixed so they cannot clash with other blueprints')."""
+    app.jinja_env.filters.update({
+        "console_state": labels.state_label,
+        "console_verdict": lambda v: labels.VERDICT_LABELS.get(v or "none", v),
+        "console_finding": lambda code: labels.FINDING_LABELS.get(code, code),
+        "console_signal": lambda kind: labels.SIGNAL_LABELS.get(kind, kind),
+        "console_channel": lambda c: labels.CHANNEL_LABELS.get(c, c),
+        "console_action": lambda a: labels.ACTION_LABELS.get(a, a),
+        "console_role": lambda r: labels.ROLE_LABELS.get(r, r),
+        "console_time": _local,
+        "console_mask": mask_openid,
+    })
+    app.jinja_env.globals.update(console_flashes=get_flashed_messages, console_query=_query)
