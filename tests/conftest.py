@@ -72,3 +72,5 @@ def redis_client(redis_url):
 from tests.platform_fixtures import *  # noqa: F401,F403
 from tests.bot_fixtures import *  # noqa: F401,F403
 from tests.video_fixtures import *  # noqa: F401,F403
+from tests.notices_fixtures import *  # noqa: F401,F403
+from tests.console_fixtures import *  # noqa: F401,F403

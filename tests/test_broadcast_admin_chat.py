@@ -3,7 +3,6 @@ anyone else is refused; 结果 shows the published awards."""
 from bot.models import Broadcast
 from handlers.admin import ADMIN_COMMANDS, BROADCAST, RESULT_COMMANDS, parse_broadcast
 from handlers.routes import build_routes
-from tests.notices_fixtures import notice_stack  # noqa: F401
 
 ADMIN = "oAdmin"
 

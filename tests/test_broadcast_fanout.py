@@ -8,7 +8,6 @@ from sqlalchemy import insert, update
 from bot.broadcasts import confirm_broadcast, create_broadcast, preview, progress
 from bot.db import session_scope
 from bot.models import Broadcast, Delivery
-from tests.notices_fixtures import notice_stack  # noqa: F401
 
 TEXT = "投票明天截止，请抓紧时间为喜爱的作品投票。"
 

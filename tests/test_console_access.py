@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bot.console import users_cli
 from bot.models import AuditLog, ConsoleUser
-from tests.console_fixtures import PASSWORD, console  # noqa: F401
+from tests.console_fixtures import PASSWORD
 
 JURY = "judge"
 ORG = "organizer"

@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from config.settings import PROJECT_ROOT
-from tests.console_fixtures import PASSWORD, console  # noqa: F401
+from tests.console_fixtures import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -3,7 +3,7 @@ and screening (初审) whose decision reaches the entrant through a real RQ work
 from sqlalchemy import select
 
 from bot.models import AuditLog
-from tests.console_fixtures import VIDEO_BYTES, console  # noqa: F401
+from tests.console_fixtures import VIDEO_BYTES
 
 REFUSED = [{"code": "resolution_too_low", "severity": "error",
             "context": {"width": 640, "height": 360, "min_height": 720}}]

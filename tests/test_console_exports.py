@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 from openpyxl import load_workbook
 
 from bot.console.export_layouts import GANSU_OPINION
-from tests.console_fixtures import console  # noqa: F401
 
 TEAM = {"team_name": "江门日报社", "representative": "陈代表", "phone": "0750-3502679",
         "email": "news@example.com", "address": "江门市蓬江区建设路1号", "postcode": "529000",

@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from bot.contest import CONTESTS_DIR
 from bot.models import AuditLog, Score
-from tests.console_fixtures import console  # noqa: F401
 
 PRIVATE = {"name": "张三丰", "phone": "13800138000", "email": "zhang@example.com",
            "address": "江门市蓬江区某路1号", "postcode": "529000"}

@@ -3,7 +3,6 @@ its audience size, confirmed and sent by the worker; results are computed, revie
 from sqlalchemy import select
 
 from bot.models import AuditLog, Broadcast, ResultSheet
-from tests.console_fixtures import console  # noqa: F401
 
 
 def test_a_broadcast_is_previewed_confirmed_and_sent(console):  # noqa: F811

@@ -5,7 +5,6 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from bot.models import AuditLog, VoteInvalidation
-from tests.console_fixtures import console  # noqa: F401
 
 
 def _voting(console):  # noqa: F811

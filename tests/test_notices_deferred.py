@@ -9,7 +9,6 @@ from bot.models import Delivery
 from bot.planner import Reach, choose, custom_left
 from bot.wechat import make_api
 from jobs.notify import send_notice_with
-from tests.notices_fixtures import notice_stack  # noqa: F401
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
 

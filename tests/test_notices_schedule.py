@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 from bot.models import Broadcast
 from jobs.notify import send_notice
 from jobs.phases import notice_job_id, plan_schedule, scheduled_notices
-from tests.notices_fixtures import notice_stack  # noqa: F401
 
 
 def _queue(stack) -> Queue:

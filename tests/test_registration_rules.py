@@ -1,6 +1,5 @@
 """Every way a registration can be refused, edited, cancelled or resumed, as the entrant reads it."""
 import json
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 

@@ -8,8 +8,7 @@ from sqlalchemy import select
 from bot.models import Delivery
 from bot.publication import public_results, publish_results, review
 from bot.results import compute_results, vote_score
-from tests.notices_fixtures import (add_scores, add_votes, make_entries,  # noqa: F401
-                                    notice_stack)
+from tests.notices_fixtures import add_scores, add_votes, make_entries
 
 
 def _awards(sheet: dict) -> dict:

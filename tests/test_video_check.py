@@ -10,7 +10,6 @@ from bot.contest import load_contest
 from bot.render import make_chat_environment, render_chat
 from bot.video_check import Finding, check_video, probe_failure, ratio_label, verdict_of
 from bot.video_probe import ProbeError, probe_file
-from tests.video_fixtures import video_library  # noqa: F401
 
 # name -> make_video arguments; each file is made once per session, on first use.
 FILES = {

@@ -14,7 +14,7 @@ from bot import video_probe
 from bot.video_poster import make_poster
 from bot.video_probe import ProbeError, facts_from_probe, probe_file
 from tests.video_fixtures import (make_ffconcat, make_hls_playlist, make_text_as_mp4,
-                                  make_truncated, make_video, sample_video, video_dir)  # noqa: F401
+                                  make_truncated, make_video)
 
 
 def _refused(path, root, **kwargs) -> str:
