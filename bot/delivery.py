@@ -13,6 +13,7 @@ Bulk sends (mass) are bot.broadcasts' business; they share these records.
 import logging
 from datetime import datetime, timezone
 
+import requests
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from wechatpy.exceptions import WeChatClientException
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 NEXT_CHANNEL = {45015, 45047}  # outside the window / over its count: try the next channel
 KEEP_FOR_NEXT_REPLY = NEXT_CHANNEL | {45009}  # 45009: a daily API quota is spent
 NOT_REACHABLE = {43004, 40003}  # unfollowed / not a user of this account
+IN_FLIGHT = "in flight"  # errmsg while a call is out: still there later = it may have gone
+INTERRUPTED = "interrupted during the send (it may have gone); not resent to avoid a double"
 DEFERRED_REPLY_BUDGET = 1200  # bytes of kept texts one passive reply carries (limit ~2000)
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -62,6 +65,10 @@ def _claim(services, openid: str, payload: dict, purpose: str, key: str):
         delivery = session.scalars(select(Delivery).where(Delivery.idempotency_key == key)
                                    .with_for_update()).one()
         if delivery.status != "pending":
+            return None
+        if delivery.errmsg == IN_FLIGHT:  # an earlier run died or timed out mid-call
+            delivery.status, delivery.errmsg = "failed", INTERRUPTED
+            log.warning("delivery %s interrupted during its send; not resent", delivery.id)
             return None
         delivery.attempts += 1
         reach = planner.reach_of(session, [openid], _now())[openid]
@@ -102,6 +109,7 @@ def deliver(services, api, openid: str, text: str, *, purpose: str, key: str,
 
 def _try(services, delivery_id: int, openid: str, channel: str, call) -> str:
     """One attempt on one channel: 'sent', 'failed', or 'next' (try the next channel)."""
+    _settle(services, delivery_id, channel=channel, errmsg=IN_FLIGHT)
     try:
         call()
     except WeChatClientException as error:
@@ -114,6 +122,8 @@ def _try(services, delivery_id: int, openid: str, channel: str, call) -> str:
             return "failed"
         raise TransientDeliveryError(f"errcode {code}") from error
     except Exception as error:  # network errors surface as requests exceptions
+        if not isinstance(error, requests.ReadTimeout):  # a read timeout: it may have gone
+            _settle(services, delivery_id, errmsg=type(error).__name__)
         raise TransientDeliveryError(type(error).__name__) from error
     _settle(services, delivery_id, status="sent", channel=channel, sent_at=_now())
     return "sent"

@@ -5,6 +5,7 @@ Nothing here knows about HTTP, signatures or encryption (see bot.webhook).
 import logging
 
 from redis.exceptions import LockError, RedisError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from wechatpy import parse_message
 from wechatpy.replies import create_reply
 
@@ -20,21 +21,49 @@ REPLY_LIMIT_BYTES = 2000  # WeChat truncates passive text replies beyond 2048 by
 CONTACT_WRITE_EVERY_S = 120
 
 
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
+class UnreadableMessage(ValueError):
+    """wechatpy cannot read the message (a body our flat XML check let through): a 400."""
+
+
+class _NotRemembered(Exception):
+    """The message could not be handled now (database unreachable): its apology is sent but
+    not stored as its reply, so WeChat's retry of the same MsgId runs the message again."""
+
+    def __init__(self, reply_xml: str):
+        super().__init__("database unavailable")
+        self.reply_xml = reply_xml
+
+
 def handle_inbound(services, xml_text: str, fields: dict) -> str:
     """The reply XML for one message ('' for none); retried deliveries share the first reply."""
     try:
-        return services.replies.run(dedupe_key(fields), lambda: _reply_xml(services, xml_text))
-    except RedisError:
-        log.error("redis unavailable: answering msg_id=%s without retry protection",
-                  fields.get("MsgId", "event"))
-        return _reply_xml(services, xml_text)
+        try:
+            return services.replies.run(dedupe_key(fields),
+                                        lambda: _reply_xml(services, xml_text))
+        except RedisError:
+            log.error("redis unavailable: answering msg_id=%s without retry protection",
+                      fields.get("MsgId", "event"))
+            return _reply_xml(services, xml_text)
+    except _NotRemembered as unhandled:
+        return unhandled.reply_xml
 
 
 def _reply_xml(services, xml_text: str) -> str:
-    message = parse_message(xml_text)
+    try:
+        message = parse_message(xml_text)
+    except Exception as error:  # expat, and MsgType/Event not text (wechatpy calls .lower())
+        raise UnreadableMessage(type(error).__name__) from None
     try:
         with _user_lock(services, message.source):
             texts = respond(services, message)
+    except DATABASE_UNAVAILABLE:
+        log.exception("database unavailable: msg_id=%s type=%s answered with the apology",
+                      message.id, message.type)
+        raise _NotRemembered(create_reply(
+            render_chat(services.chat_env, "apology", {}), message).render()) from None
     except Exception:
         log.exception("handler failed: msg_id=%s type=%s", message.id, message.type)
         texts = [render_chat(services.chat_env, "apology", {})]

@@ -7,7 +7,7 @@ import time
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from bot.dispatch import handle_inbound
+from bot.dispatch import UnreadableMessage, handle_inbound
 from bot.signing import signature_matches, timestamp_is_fresh
 from bot.wxcrypto import DecryptError, MessageCipher
 from bot.xmlsafe import BadXml, parse_flat_xml
@@ -59,7 +59,11 @@ def receive():
     if not message.get("MsgType") or not message.get("FromUserName"):
         log.warning("refused POST /wechat: not a WeChat message")
         abort(400)
-    reply_xml = handle_inbound(_services(), inner_xml, message)
+    try:
+        reply_xml = handle_inbound(_services(), inner_xml, message)
+    except UnreadableMessage as error:
+        log.warning("refused POST /wechat: message unreadable (%s)", error)
+        abort(400)
     if not reply_xml:
         return Response("success", mimetype="text/plain")
     if encrypted:

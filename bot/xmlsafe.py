@@ -17,10 +17,15 @@ def parse_flat_xml(body: bytes | str) -> dict:
         raise BadXml(type(error).__name__) from error
     if root.tag != "xml":
         raise BadXml("root element is not <xml>")
-    return {child.tag: _text_of(child) for child in root}
+    return {child.tag: _text_of(child, 1) for child in root}
 
 
-def _text_of(element: Element):
+MAX_DEPTH = 8  # WeChat nests at most two levels (ScanCodeInfo, SendPicsInfo/PicList/item)
+
+
+def _text_of(element: Element, depth: int):
     if len(element):
-        return {child.tag: _text_of(child) for child in element}
+        if depth >= MAX_DEPTH:
+            raise BadXml("nested too deep")
+        return {child.tag: _text_of(child, depth + 1) for child in element}
     return element.text or ""

@@ -78,6 +78,8 @@ def _apply_to_entry(services, entry_id: int, media_file_id: int, verdict: str) -
         if entry.current_media_file_id != media_file_id or entry.state not in BEFORE_SCREENING:
             return  # a newer video replaced it, or screening has begun
         state = "valid" if verdict == "pass" else "video_refused"
+        if entry.state == state:
+            return  # a re-run of this job (a retry, a killed worker's job): already applied
         audit.record(session, "system", "entry.video_checked", "entry", entry_id, services.now(),
                      media_file=media_file_id, verdict=verdict, previous=entry.state, state=state)
         entry.state = state

@@ -74,3 +74,4 @@ from tests.bot_fixtures import *  # noqa: F401,F403
 from tests.video_fixtures import *  # noqa: F401,F403
 from tests.notices_fixtures import *  # noqa: F401,F403
 from tests.console_fixtures import *  # noqa: F401,F403
+from tests.intake_fixtures import *  # noqa: F401,F403

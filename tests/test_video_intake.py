@@ -1,98 +1,24 @@
 """Videos sent in chat, end to end: the fake WeChat posts them, a real RQ worker fetches and
 checks them with ffprobe, and the entrant is told the verdict once."""
 import os
-import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
-from rq import Queue, Worker
+from rq import Queue
 from sqlalchemy import select
 
-from bot.db import session_scope
-from bot.entries import confirm_entry
-from bot.models import AuditLog, Delivery, Entry, MediaFile, ValidationResult
+from bot.models import AuditLog, Delivery, MediaFile, ValidationResult
 from config.settings import PROJECT_ROOT
-from jobs import context
-from tests.bot_fixtures import AES_KEY, APP_ID, TOKEN
+from tests.intake_fixtures import entry_for, reply_text
+from tests.faults.support import kill_worker_tree
 from tests.video_fixtures import make_video
-
-SECRET = "test-secret"
-
-
-class Stack:
-    """The bot, the fake platform wired to it, and the environment a worker reads."""
-
-    def __init__(self, bot, platform, media_root: Path):
-        self.bot, self.platform, self.media_root = bot, platform, media_root
-
-    def follower(self, openid: str):
-        self.platform.sim("POST", "/users", json={"openid": openid})
-        self.platform.sim("POST", f"/users/{openid}/follow")
-        return openid
-
-    def send_video(self, openid: str, path: Path, kind: str = "video") -> dict:
-        with open(path, "rb") as handle:
-            response = self.platform.app.test_client().post(
-                f"/sim/users/{openid}/send", data={"type": kind, "media": (handle, path.name)},
-                content_type="multipart/form-data")
-        return response.get_json()
-
-    def send_text(self, openid: str, text: str) -> dict:
-        return self.platform.sim("POST", f"/users/{openid}/send",
-                                 json={"type": "text", "content": text})
-
-    def pushed(self, openid: str) -> list:
-        return [m["content"] for m in self.platform.state.inbox_of(openid, {"custom"})]
-
-    def run_worker(self) -> None:
-        queue = Queue("default", connection=self.bot.services.redis)
-        Worker([queue], connection=self.bot.services.redis).work(burst=True)
-
-    def entry(self, code: str = "101") -> Entry:
-        with self.bot.services.db() as session:
-            return session.scalars(select(Entry).where(Entry.code == code)).one()
-
-
-def reply_text(outcome: dict) -> str:
-    return outcome["reply"]["Content"]
-
-
-@pytest.fixture
-def stack(start_bot, fake_platform_factory, monkeypatch, tmp_path, redis_url, database_url):
-    def start(contest="jiangmen-2020", now="2020-06-20T10:00:00", **platform_config):
-        platform = fake_platform_factory(APP_ID=APP_ID, APP_SECRET=SECRET, TOKEN=TOKEN,
-                                         AES_KEY=AES_KEY, MODE="safe", **platform_config)
-        settings = {"WECHAT_API_BASE_URL": platform.url, "WECHAT_APP_SECRET": SECRET,
-                    "CONTEST": contest, "CONTEST_NOW": now,
-                    "MEDIA_ROOT": str(tmp_path / "media")}
-        bot = start_bot(**settings)
-        platform.configure(WEBHOOK_URL=bot.webhook_url)
-        env = {**settings, "REDIS_URL": redis_url, "DATABASE_URL": database_url,
-               "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "WECHAT_ENCODING_AES_KEY": AES_KEY}
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
-        context.job_services.cache_clear()
-        return Stack(bot, platform, tmp_path / "media")
-
-    yield start
-    context.job_services.cache_clear()
-
-
-def _entry_for(stack, openid: str, title: str = "匠心侨都", kind: str = "team") -> None:
-    at = datetime(2020, 6, 20, 2, tzinfo=timezone.utc)
-    with session_scope(stack.bot.services.db) as session:
-        confirm_entry(session, contest=stack.bot.services.contest, openid=openid, kind=kind,
-                      category="micro_video", answers={"title": title}, title=title, at=at)
-
 
 def test_a_good_video_is_acknowledged_checked_and_the_verdict_pushed_once(stack, tmp_path):
     stack = stack()
     openid = stack.follower("oMaker")
-    _entry_for(stack, openid)
+    entry_for(stack, openid)
     video = make_video(tmp_path, "good.mp4", seconds=4, width=1280, height=720)
     ack = reply_text(stack.send_video(openid, video))
     assert "已收到作品101《匠心侨都》的视频" in ack and "正在检查格式" in ack
@@ -118,7 +44,7 @@ def test_a_good_video_is_acknowledged_checked_and_the_verdict_pushed_once(stack,
 def test_both_media_get_answers_are_followed(stack, tmp_path, answer):
     stack = stack(MEDIA_VIDEO_ANSWER=answer)
     openid = stack.follower("oAnswer")
-    _entry_for(stack, openid)
+    entry_for(stack, openid)
     stack.send_video(openid, make_video(tmp_path, "a.mp4", seconds=3, width=1280, height=720))
     stack.run_worker()
     assert stack.entry().state == "valid"
@@ -127,7 +53,7 @@ def test_both_media_get_answers_are_followed(stack, tmp_path, answer):
 def test_a_video_breaking_the_rules_is_refused_with_each_finding(stack, tmp_path):
     stack = stack()
     openid = stack.follower("oLong")
-    _entry_for(stack, openid)
+    entry_for(stack, openid)
     video = make_video(tmp_path, "long.mp4", seconds=305, width=640, height=360)
     stack.send_video(openid, video)
     stack.run_worker()
@@ -140,7 +66,7 @@ def test_a_video_breaking_the_rules_is_refused_with_each_finding(stack, tmp_path
 def test_a_new_video_before_the_deadline_replaces_the_old_one(stack, tmp_path):
     stack = stack()
     openid = stack.follower("oAgain")
-    _entry_for(stack, openid)
+    entry_for(stack, openid)
     stack.send_video(openid, make_video(tmp_path, "small.mp4", seconds=3, width=640, height=360))
     stack.run_worker()
     assert stack.entry().state == "video_refused"
@@ -159,7 +85,7 @@ def test_a_new_video_before_the_deadline_replaces_the_old_one(stack, tmp_path):
 def test_after_the_deadline_a_video_is_refused_with_the_date(stack, tmp_path):
     stack = stack(now="2020-07-16T08:00:00")
     openid = stack.follower("oLate")
-    _entry_for(stack, openid)
+    entry_for(stack, openid)
     reply = reply_text(stack.send_video(openid, make_video(tmp_path, "late.mp4", seconds=3)))
     assert "作品征集已于2020年7月15日 23:59截止" in reply
     assert stack.entry().state == "awaiting_video"
@@ -168,8 +94,8 @@ def test_after_the_deadline_a_video_is_refused_with_the_date(stack, tmp_path):
 def test_with_several_entries_the_entrant_picks_one_by_code(stack, tmp_path):
     stack = stack()
     openid = stack.follower("oTwo")
-    _entry_for(stack, openid, "第一部")
-    _entry_for(stack, openid, "第二部")
+    entry_for(stack, openid, "第一部")
+    entry_for(stack, openid, "第二部")
     asked = reply_text(stack.send_video(openid, make_video(tmp_path, "b.mp4", seconds=3)))
     assert "101《第一部》" in asked and "102《第二部》" in asked
     assert "没有找到这个编号" in reply_text(stack.send_text(openid, "999"))
@@ -188,7 +114,7 @@ def test_a_video_without_an_entry_gets_guidance(stack, tmp_path):
 def test_expired_media_asks_the_entrant_to_send_it_again(stack, tmp_path):
     stack = stack()
     openid = stack.follower("oExpired")
-    _entry_for(stack, openid)
+    entry_for(stack, openid)
     stack.send_video(openid, make_video(tmp_path, "d.mp4", seconds=2))
     stack.platform.clock.advance(3 * 24 * 3600 + 1)  # the worker was down for three days
     stack.send_text(openid, "我的作品")  # a fresh message keeps the reply window open
@@ -201,7 +127,7 @@ def test_expired_media_asks_the_entrant_to_send_it_again(stack, tmp_path):
 def test_a_verdict_outside_the_reply_window_comes_with_the_next_reply(stack, tmp_path):
     stack = stack()
     openid = stack.follower("oQuiet")
-    _entry_for(stack, openid)
+    entry_for(stack, openid)
     stack.send_video(openid, make_video(tmp_path, "e.mp4", seconds=2))
     stack.platform.clock.advance(49 * 3600)  # 48 h passed since the user's last message
     stack.run_worker()
@@ -219,7 +145,7 @@ def test_a_playlist_posing_as_a_video_is_refused_and_fetches_nothing(stack, tmp_
 
     stack = stack()
     openid = stack.follower("oHostile")
-    _entry_for(stack, openid)
+    entry_for(stack, openid)
     hits = []
     server = _counting_http_server(hits)
     try:
@@ -254,7 +180,7 @@ def _counting_http_server(hits: list):
 def test_a_worker_killed_mid_job_loses_nothing_and_tells_once(stack, tmp_path):
     stack = stack()
     openid = stack.follower("oKilled")
-    _entry_for(stack, openid)
+    entry_for(stack, openid)
     stack.platform.sim("POST", "/faults", json={"path": "/cgi-bin/media/get",
                                                     "kind": "delay", "delay": 4, "count": 1})
     stack.send_video(openid, make_video(tmp_path, "f.mp4", seconds=2))
@@ -264,9 +190,10 @@ def test_a_worker_killed_mid_job_loses_nothing_and_tells_once(stack, tmp_path):
     try:
         _wait(lambda: _fetch_started(stack), 20)
         time.sleep(0.5)  # inside the 4-second download
-        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work horse, mid-download
+        kill_worker_tree(worker)  # the worker and its work horse (in its own group), mid-download
     finally:
-        worker.wait(10)
+        if worker.poll() is None:
+            kill_worker_tree(worker)
     assert stack.entry().state == "validating"
     _requeue_abandoned(stack)
     stack.run_worker()

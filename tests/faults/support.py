@@ -188,3 +188,35 @@ def requeue_abandoned(redis_client, prefix: str = "") -> list:
     StartedJobRegistry("default", connection=redis_client).cleanup(
         timestamp=time.time() + 100000)
     return run_scheduled_now(redis_client, prefix)
+
+
+def descendants(pid: int) -> list:
+    """Every process under pid (Linux /proc), children first found first."""
+    children: dict = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def kill_worker_tree(proc) -> None:
+    """SIGKILL an RQ worker and its work horse. The horse calls setpgrp(), so killing the
+    worker's process group alone leaves it running and finishing the job."""
+    victims = descendants(proc.pid) + [proc.pid]
+    for pid in victims:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait(10)
