@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.models import Delivery
+from bot.sqlbits import among
 
 USERS_KEY = "deferred:users"
 BUILT_KEY = "deferred:users:built"
@@ -26,7 +27,7 @@ def note_deferred_ids(services, delivery_ids) -> None:
         return
     with session_scope(services.db) as session:
         openids = session.scalars(select(Delivery.openid).where(
-            Delivery.id.in_(list(delivery_ids)))).all()
+            among(session, Delivery.id, delivery_ids))).all()
     note_deferred(services, openids)
 
 

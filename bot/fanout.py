@@ -23,6 +23,7 @@ from bot.db import session_scope
 from bot.deferred_index import note_deferred_ids
 from bot.delivery import TransientDeliveryError, template_body
 from bot.models import Broadcast, Delivery
+from bot.sqlbits import among
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +199,8 @@ def _mark(services, ids: list, **values) -> None:
     with session_scope(services.db) as session:
         for start in range(0, len(ids), MASS_MAX):
             session.execute(update(Delivery).where(
-                Delivery.id.in_(ids[start:start + MASS_MAX])).values(**values))
+                among(session, Delivery.id, ids[start:start + MASS_MAX])).values(**values),
+                execution_options={"synchronize_session": False})
     if values.get("status") == "deferred":
         note_deferred_ids(services, ids)
 

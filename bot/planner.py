@@ -23,6 +23,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 
 from bot.models import Delivery, Entrant
+from bot.sqlbits import among
 
 MESSAGE_GRANT = (5, timedelta(hours=48))
 EVENT_GRANT = (3, timedelta(seconds=60))
@@ -66,14 +67,16 @@ def reach_of(session, openids: list[str], now: datetime) -> dict[str, Reach]:
     """Reach for a batch of openids in three queries (entrants, custom sends, mass sends)."""
     people = {row.openid: row for row in session.execute(select(
         Entrant.openid, Entrant.subscribed, Entrant.last_message_at, Entrant.last_event_at)
-        .where(Entrant.openid.in_(openids)))}
+        .where(among(session, Entrant.openid, openids)))}
     sent: dict[str, list] = {}
     for openid, sent_at in session.execute(select(Delivery.openid, Delivery.sent_at).where(
             Delivery.channel == "custom", Delivery.status == "sent",
-            Delivery.openid.in_(openids), Delivery.sent_at >= now - MESSAGE_GRANT[1])):
+            among(session, Delivery.openid, openids),
+            Delivery.sent_at >= now - MESSAGE_GRANT[1])):
         sent.setdefault(openid, []).append(sent_at)
     mass = dict(session.execute(select(Delivery.openid, func.count()).where(
-        Delivery.channel == "mass", Delivery.status == "sent", Delivery.openid.in_(openids),
+        Delivery.channel == "mass", Delivery.status == "sent",
+        among(session, Delivery.openid, openids),
         Delivery.sent_at >= month_start(now)).group_by(Delivery.openid)).all())
     reach = {}
     for openid in openids:
