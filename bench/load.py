@@ -15,6 +15,7 @@ ladder ends). After the bot's run the database is checked: no voter has two vote
 printed as Markdown and written to --write.
 """
 import argparse
+import math
 import datetime
 import json
 import sys
@@ -102,7 +103,9 @@ def ladder(app: str, args, web_argv: list, log) -> list:
         wb.run_loadgen({**base, "mode": "closed", "seconds": 2, "concurrency": 16,
                         "user_prefix": "oWarm"}, 120)
         for rate in args.rates:
-            result = wb.run_loadgen({**base, "rate": rate}, args.seconds * 6 + 120)
+            # long enough at this rate for all 1,000 users to go through the whole mix
+            seconds = max(args.seconds, math.ceil(USERS * len(MIX) / rate))
+            result = wb.run_loadgen({**base, "rate": rate, "seconds": seconds}, seconds * 6 + 120)
             rows.append({"app": app, "rate": rate, **{k: result.get(k) for k in (
                 "planned", "completed", "ok", "errors", "error_kinds", "msgs_per_s", "p50_ms",
                 "p99_ms", "max_ms")}})
