@@ -23,6 +23,10 @@ class Stack:
     def __init__(self, bot, platform, media_root: Path):
         self.bot, self.platform, self.media_root = bot, platform, media_root
 
+    @property
+    def services(self):
+        return self.bot.services
+
     def follower(self, openid: str):
         self.platform.sim("POST", "/users", json={"openid": openid})
         self.platform.sim("POST", f"/users/{openid}/follow")
@@ -57,27 +61,33 @@ def reply_text(outcome: dict) -> str:
 
 @pytest.fixture
 def stack(start_bot, fake_platform_factory, monkeypatch, tmp_path, redis_url, database_url):
-    def start(contest="jiangmen-2020", now="2020-06-20T10:00:00", **platform_config):
+    def start(contest="jiangmen-2020", now="2020-06-20T10:00:00", stack_class=Stack,
+              **platform_config):
         platform = fake_platform_factory(APP_ID=APP_ID, APP_SECRET=SECRET, TOKEN=TOKEN,
                                          AES_KEY=AES_KEY, MODE="safe", **platform_config)
         settings = {"WECHAT_API_BASE_URL": platform.url, "WECHAT_APP_SECRET": SECRET,
                     "CONTEST": contest, "CONTEST_NOW": now,
                     "MEDIA_ROOT": str(tmp_path / "media")}
         bot = start_bot(**settings)
+        bot.services.settings["PUBLIC_BASE_URL"] = bot.url  # known once served
         platform.configure(WEBHOOK_URL=bot.webhook_url)
         env = {**settings, "REDIS_URL": redis_url, "DATABASE_URL": database_url,
                "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "WECHAT_ENCODING_AES_KEY": AES_KEY}
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         context.job_services.cache_clear()
-        return Stack(bot, platform, tmp_path / "media")
+        return stack_class(bot, platform, tmp_path / "media")
 
     yield start
     context.job_services.cache_clear()
 
 
-def entry_for(stack, openid: str, title: str = "匠心侨都", kind: str = "team") -> None:
+def entry_for(stack, openid: str, title: str = "匠心侨都", kind: str = "team",
+              state: str | None = None) -> None:
     at = datetime(2020, 6, 20, 2, tzinfo=timezone.utc)
     with session_scope(stack.bot.services.db) as session:
-        confirm_entry(session, contest=stack.bot.services.contest, openid=openid, kind=kind,
-                      category="micro_video", answers={"title": title}, title=title, at=at)
+        entry = confirm_entry(session, contest=stack.bot.services.contest, openid=openid,
+                              kind=kind, category="micro_video", answers={"title": title},
+                              title=title, at=at)
+        if state:
+            entry.state = state

@@ -1,6 +1,7 @@
 """End to end in headless Chromium (Debian's /usr/bin/chromium driven by Playwright): an
 organizer logs in, screens an entry, the entrant is told, and a downloaded export is checked.
 Screenshots (laptop and phone widths) go to test-artifacts/console/."""
+import os
 import shutil
 
 import pytest
@@ -18,7 +19,8 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "console"
 @pytest.fixture
 def browser():
     if not shutil.which(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+        message = "Debian's chromium is not installed (apt-get install chromium)"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

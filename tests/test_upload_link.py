@@ -1,5 +1,6 @@
 """The personal upload link, end to end: 上传 in chat through the fake WeChat, the page and its
 chunked API over real HTTP, a real RQ worker checking the uploaded original with ffprobe."""
+import functools
 import http.client
 import json
 import os
@@ -7,61 +8,28 @@ import re
 import shutil
 import subprocess
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import requests
-from rq import Queue, Worker
 from sqlalchemy import select
 
-from bot.db import session_scope
-from bot.entries import confirm_entry
-from bot.h5_upload import register_h5_upload
-from bot.models import AuditLog, Entry, MediaFile
+from bot.models import AuditLog, MediaFile
 from bot.upload_links import upload_link
-from handlers.routes import build_routes
-from handlers.upload import UPLOAD_COMMANDS
-from jobs import context
-from tests.bot_fixtures import AES_KEY, APP_ID, TOKEN
+from tests.intake_fixtures import Stack, entry_for, reply_text
 from tests.video_fixtures import make_video
 
-SECRET = "test-secret"
 CHUNK = 8 * 1024  # small chunks, so a few-second fixture takes many requests
 LINK = re.compile(r"https?://\S+/h5/upload/\S+")
 
 
-class Stack:
-    """The bot (with 上传 and the upload blueprint), the fake platform, the worker's env."""
-
-    def __init__(self, bot, platform, media_root: Path):
-        self.bot, self.platform, self.media_root = bot, platform, media_root
-
-    @property
-    def services(self):
-        return self.bot.services
-
-    def follower(self, openid: str) -> str:
-        self.platform.sim("POST", "users", json={"openid": openid})
-        self.platform.sim("POST", f"users/{openid}/follow")
-        return openid
+class UploadStack(Stack):
+    """The intake stack, plus what the upload tests need: chat, links, the partial files."""
 
     def say(self, openid: str, text: str) -> str:
-        outcome = self.platform.sim("POST", f"users/{openid}/send",
-                                    json={"type": "text", "content": text})
-        return outcome["reply"]["Content"]
-
-    def pushed(self, openid: str) -> list:
-        return [m["content"] for m in self.platform.state.inbox_of(openid, {"custom"})]
-
-    def run_worker(self) -> None:
-        queue = Queue("default", connection=self.services.redis)
-        Worker([queue], connection=self.services.redis).work(burst=True)
-
-    def entry(self, code: str = "101") -> Entry:
-        with self.services.db() as session:
-            return session.scalars(select(Entry).where(Entry.code == code)).one()
+        return reply_text(self.send_text(openid, text))
 
     def link(self, openid: str, code: str = "101", now=None) -> str:
         entry = self.entry(code)
@@ -74,37 +42,9 @@ class Stack:
 
 
 @pytest.fixture
-def stack(start_bot, fake_platform_factory, monkeypatch, tmp_path, redis_url, database_url):
-    def start(contest="jiangmen-2020", now="2020-06-20T10:00:00"):
-        platform = fake_platform_factory(APP_ID=APP_ID, APP_SECRET=SECRET, TOKEN=TOKEN,
-                                         AES_KEY=AES_KEY, MODE="safe")
-        settings = {"WECHAT_API_BASE_URL": platform.url, "WECHAT_APP_SECRET": SECRET,
-                    "CONTEST": contest, "CONTEST_NOW": now,
-                    "MEDIA_ROOT": str(tmp_path / "media")}
-        bot = start_bot(routes=build_routes(commands=UPLOAD_COMMANDS), **settings)
-        if "h5_upload" not in bot.app.blueprints:  # until bot/app.py registers it
-            register_h5_upload(bot.app)
-        bot.services.settings["PUBLIC_BASE_URL"] = bot.url  # known once served
-        platform.configure(WEBHOOK_URL=bot.webhook_url)
-        env = {**settings, "REDIS_URL": redis_url, "DATABASE_URL": database_url,
-               "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "WECHAT_ENCODING_AES_KEY": AES_KEY}
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
-        context.job_services.cache_clear()
-        return Stack(bot, platform, tmp_path / "media")
-
-    yield start
-    context.job_services.cache_clear()
-
-
-def _entry_for(stack, openid: str, title: str = "匠心侨都", state: str | None = None) -> None:
-    at = datetime(2020, 6, 20, 2, tzinfo=timezone.utc)
-    with session_scope(stack.services.db) as session:
-        entry = confirm_entry(session, contest=stack.services.contest, openid=openid,
-                              kind="team", category="micro_video", answers={"title": title},
-                              title=title, at=at)
-        if state:
-            entry.state = state
+def stack(stack):
+    """The shared intake stack, built as an UploadStack."""
+    return functools.partial(stack, stack_class=UploadStack)
 
 
 class Uploader:
@@ -146,7 +86,7 @@ def test_upload_in_chat_gives_a_link_and_a_chunked_upload_ends_in_a_validated_en
         stack, tmp_path):
     stack = stack()
     openid = stack.follower("oUploader")
-    _entry_for(stack, openid)
+    entry_for(stack, openid)
     reply = stack.say(openid, "上传")
     assert "作品101《匠心侨都》上传原片" in reply and "48小时内有效" in reply
     link = LINK.search(reply).group(0)
@@ -192,7 +132,7 @@ def test_a_dropped_connection_resumes_where_it_stopped_and_the_file_is_identical
         stack, tmp_path):
     stack = stack()
     openid = stack.follower("oFlaky")
-    _entry_for(stack, openid)
+    entry_for(stack, openid)
     video = make_video(tmp_path, "flaky.mp4", seconds=5, width=1280, height=720)
     blob = video.read_bytes()
     uploader = Uploader(stack.link(openid))
@@ -226,7 +166,7 @@ def test_a_dropped_connection_resumes_where_it_stopped_and_the_file_is_identical
 def test_two_tabs_sending_the_same_file_at_once_do_not_corrupt_it(stack, tmp_path):
     stack = stack()
     openid = stack.follower("oTwoTabs")
-    _entry_for(stack, openid)
+    entry_for(stack, openid)
     video = make_video(tmp_path, "twice.mp4", seconds=5, width=1280, height=720)
     blob = video.read_bytes()
     link = stack.link(openid)
@@ -268,7 +208,7 @@ def test_two_tabs_sending_the_same_file_at_once_do_not_corrupt_it(stack, tmp_pat
 def test_a_chunk_out_of_order_gets_409_with_the_current_offset(stack, tmp_path):
     stack = stack()
     openid = stack.follower("oOrder")
-    _entry_for(stack, openid)
+    entry_for(stack, openid)
     blob = make_video(tmp_path, "o.mp4", seconds=4).read_bytes()
     uploader = Uploader(stack.link(openid))
     uploader.send("o.mp4", blob, stop_at=CHUNK)
@@ -287,7 +227,7 @@ def test_a_chunk_out_of_order_gets_409_with_the_current_offset(stack, tmp_path):
 def test_a_declared_size_over_the_limit_is_refused_at_once_and_nothing_is_stored(stack):
     stack = stack()
     openid = stack.follower("oHuge")
-    _entry_for(stack, openid)
+    entry_for(stack, openid)
     uploader = Uploader(stack.link(openid))
     huge = 2048 * 1024 * 1024 + 1  # 江门 2020: max_file_mb 2048
     status = uploader.status("huge.mp4", huge)
@@ -303,7 +243,7 @@ def test_a_declared_size_over_the_limit_is_refused_at_once_and_nothing_is_stored
 def test_a_tampered_link_gets_a_403_page_and_an_expired_one_a_410_page(stack):
     stack = stack()
     openid = stack.follower("oTamper")
-    _entry_for(stack, openid)
+    entry_for(stack, openid)
     link = stack.link(openid)
     head, token = link.rsplit("/", 1)
     tampered = head + "/" + token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
@@ -325,7 +265,7 @@ def test_a_tampered_link_gets_a_403_page_and_an_expired_one_a_410_page(stack):
 def test_someone_elses_entry_and_an_entry_past_the_deadline_are_refused(stack, tmp_path):
     stack = stack()
     owner = stack.follower("oOwner")
-    _entry_for(stack, owner)
+    entry_for(stack, owner)
     stranger = stack.follower("oStranger")
     entry = stack.entry()
     forged = upload_link(stack.services.settings, stack.services.contest.id, entry.id,
@@ -353,7 +293,7 @@ def test_someone_elses_entry_and_an_entry_past_the_deadline_are_refused(stack, t
 def test_an_entry_in_screening_takes_no_video(stack):
     stack = stack()
     openid = stack.follower("oApproved")
-    _entry_for(stack, openid, state="approved")
+    entry_for(stack, openid, state="approved")
     link = stack.link(openid)
     page = requests.get(link, timeout=10)
     assert page.status_code == 409 and "不能再上传" in page.text
@@ -363,7 +303,7 @@ def test_an_entry_in_screening_takes_no_video(stack):
 def test_the_page_renders_on_a_phone_with_the_categorys_rules(stack):
     stack = stack()
     openid = stack.follower("oPhone")
-    _entry_for(stack, openid)
+    entry_for(stack, openid)
     phone = {"User-Agent": "Mozilla/5.0 (Linux; Android 13; V2183A) AppleWebKit/537.36 "
                            "(KHTML, like Gecko) Chrome/111.0 Mobile Safari/537.36 "
                            "MicroMessenger/8.0.47.2560(0x28002F35) WeChat/arm64 NetType/WIFI"}
@@ -387,8 +327,8 @@ def test_the_chat_word_answers_each_case(stack):
     nobody = stack.follower("oNobody")
     assert "请先回复“报名”" in stack.say(nobody, "上传")
     openid = stack.follower("oTwoWorks")
-    _entry_for(stack, openid, "第一部")
-    _entry_for(stack, openid, "第二部")
+    entry_for(stack, openid, "第一部")
+    entry_for(stack, openid, "第二部")
     both = stack.say(openid, "上传")
     assert "101《第一部》" in both and "102《第二部》" in both and len(LINK.findall(both)) == 2
     one = stack.say(openid, "上传 102")
@@ -400,7 +340,7 @@ def test_the_chat_word_answers_each_case(stack):
 def test_an_upload_before_the_deadline_replaces_the_current_video(stack, tmp_path):
     stack = stack()
     openid = stack.follower("oReplace")
-    _entry_for(stack, openid)
+    entry_for(stack, openid)
     stack.say(openid, "我的作品")  # opens the customer-service window for the verdicts
     small = make_video(tmp_path, "small.mp4", seconds=3, width=640, height=360)
     assert Uploader(stack.link(openid)).upload(small).status_code == 200
@@ -422,7 +362,7 @@ def test_an_upload_before_the_deadline_replaces_the_current_video(stack, tmp_pat
 def test_page_sized_chunks_pass_the_webhooks_body_cap_and_oversized_ones_do_not(stack):
     stack = stack()
     openid = stack.follower("oBigChunks")
-    _entry_for(stack, openid)
+    entry_for(stack, openid)
     blob = bytes(range(256)) * (12 * 1024 + 7)  # about 3 MiB: two 2 MiB chunks, as the page sends
     uploader = Uploader(stack.link(openid))
     first = uploader.put("big.mp4", blob[:2 * 1024 * 1024], 0, len(blob))
@@ -517,7 +457,7 @@ http.get(pageUrl, (response) => {
 def test_the_pages_script_uploads_in_chunks_and_resumes_after_dropped_requests(stack, tmp_path):
     stack = stack()
     openid = stack.follower("oScript")
-    _entry_for(stack, openid)
+    entry_for(stack, openid)
     blob = os.urandom(5 * 1024 * 1024 + 123)  # three 2 MiB chunks
     source = tmp_path / "my film.mp4"
     source.write_bytes(blob)
