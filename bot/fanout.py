@@ -8,8 +8,8 @@ the call, so a retried job re-sends the same batch with the same clientmsgid and
 45065 instead of sending twice. A customer-service send cut off by a crash cannot be known to
 have gone: it is recorded failed ("interrupted"), never sent twice. Mass calls stay under 60 a
 minute (a Redis counter; 45009 waits for the next minute). Subscription accounts have no mass
-send by openid list: their recipients get customer-service messages while a window is open, the
-rest the reply to their next message (mass send to all / by tag is not used yet).
+send by openid list: their batches go to a temporary tag (bot.tag_mass), once a day (45028 keeps
+the rest for each user's next reply).
 """
 import logging
 import time
@@ -24,6 +24,7 @@ from bot.deferred_index import note_deferred_ids
 from bot.delivery import TransientDeliveryError, template_body
 from bot.models import Broadcast, Delivery
 from bot.sqlbits import among
+from bot.tag_mass import send_to_tagged
 
 log = logging.getLogger(__name__)
 
@@ -154,13 +155,20 @@ def _send_mass_group(services, api, broadcast_id: int, group: list, text: str) -
         _send_mass(services, api, key, ids, [openid for _, openid in chunk], text)
 
 
+def _mass_call(services, api, key: str, openids: list, text: str) -> dict:
+    """One mass send: by openid list on a service account, by a temporary tag otherwise."""
+    if services.settings["WECHAT_ACCOUNT_TYPE"] != "service":
+        return send_to_tagged(api, key, openids, text)
+    return api.post("message/mass/send", data={
+        "touser": openids, "msgtype": "text", "text": {"content": text},
+        "clientmsgid": key, "send_ignore_reprint": 0})
+
+
 def _send_mass(services, api, key: str, ids: list, openids: list, text: str) -> None:
-    body = {"touser": openids, "msgtype": "text", "text": {"content": text},
-            "clientmsgid": key, "send_ignore_reprint": 0}
     for attempt in range(3):
         _wait_for_mass_slot(services)
         try:
-            answer = api.post("message/mass/send", data=body)
+            answer = _mass_call(services, api, key, openids, text)
             log.info("mass batch %s (%s openids): msg_id %s", key, len(ids), answer.get("msg_id"))
             break
         except WeChatClientException as error:

@@ -8,9 +8,9 @@ Channels, in the order tried for one recipient:
   last_event_at and count the custom Delivery rows sent since (our own sends are the only ones).
 * ``template``: service accounts only, when a template id is configured for the purpose
   (setting WECHAT_TEMPLATE_IDS, JSON: {"notice": "<template id>", ...}).
-* ``mass``: bulk sends (broadcasts) by openid list, service accounts only: each user at most 4 a
-  China month, counted from our mass Delivery rows. (Subscription accounts' one sendall a day, to
-  all or a tag, is not used yet: their broadcasts go custom or deferred.)
+* ``mass``: bulk sends (broadcasts): by openid list on service accounts (each user at most 4 a
+  China month, counted from our mass Delivery rows); on subscription accounts by a temporary tag
+  (bot.tag_mass), one sendall a day for the account (45028 after: kept for the next reply).
 * ``deferred``: nothing can go now: kept and prepended to the reply to the user's next message.
 
 The estimate can be wrong (another system sent, clocks differ): the platform's answer decides,
@@ -104,8 +104,8 @@ def choose(reach: Reach, *, account_type: str, has_template: bool, bulk: bool) -
         return "skipped"
     if reach.custom_left > 0:
         return "custom"
-    if bulk and account_type == "service" and reach.mass_left > 0:
-        return "mass"
+    if bulk and reach.mass_left > 0:
+        return "mass"  # by openid list (service) or by a temporary tag (subscription)
     if has_template and account_type == "service":
         return "template"
     return "deferred"

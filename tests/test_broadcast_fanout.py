@@ -115,15 +115,29 @@ def test_a_mass_batch_interrupted_after_the_call_is_not_sent_again(notice_stack)
     assert {d.status for d in stack.deliveries(broadcast_id)} == {"sent"}
 
 
-def test_a_subscription_account_without_windows_keeps_the_broadcast_for_the_next_reply(
-        notice_stack):
+def test_a_subscription_account_sends_by_a_temporary_tag_once_a_day(notice_stack):
     stack = notice_stack(account="subscription")
-    stack.people(["oSub1", "oSub2"])
+    crowd = stack.people([f"oSub{i:03d}" for i in range(120)])
     stack.people(["oSubWin"], window=True)
-    broadcast_id = create_broadcast(stack.services, audience="followers", text=TEXT,
-                                    created_by="test")
-    confirm_broadcast(stack.services, broadcast_id, "test")
+    first = create_broadcast(stack.services, audience="followers", text=TEXT, created_by="test")
+    confirm_broadcast(stack.services, first, "test")
     stack.run_worker()
-    outcome = {d.openid: (d.status, d.channel) for d in stack.deliveries(broadcast_id)}
-    assert outcome == {"oSub1": ("deferred", "next_reply"), "oSub2": ("deferred", "next_reply"),
-                       "oSubWin": ("sent", "custom")}
+    outcome = {d.openid: (d.status, d.channel) for d in stack.deliveries(first)}
+    assert outcome.pop("oSubWin") == ("sent", "custom")
+    assert set(outcome.values()) == {("sent", "mass")} and len(outcome) == 120
+    assert _pushes(stack, crowd) == Counter({openid: 1 for openid in crowd})
+    calls = stack.platform.state.calls
+    tagging = [c for c in calls if c["path"] == "/cgi-bin/tags/members/batchtagging"]
+    assert len(tagging) == 3 and all(len(c["body"]["openid_list"]) <= 50 for c in tagging)
+    assert [c["path"] for c in calls].count("/cgi-bin/message/mass/sendall") == 1
+    assert stack.platform.state.tags == {}  # the temporary tag is gone
+
+    second = create_broadcast(stack.services, audience="followers", text="第二条通知",
+                              created_by="test")
+    confirm_broadcast(stack.services, second, "test")
+    stack.run_worker()  # a subscription account's one mass send a day is spent: 45028
+    kept = {d.openid: (d.status, d.errcode) for d in stack.deliveries(second)}
+    assert kept["oSub000"] == ("deferred", 45028)
+    reply = stack.platform.sim("POST", "/users/oSub000/send",
+                               json={"type": "text", "content": "帮助"})["reply"]["Content"]
+    assert reply.startswith("第二条通知")

@@ -28,8 +28,9 @@ def test_channels_depend_on_the_account_type():
     closed = Reach("o", True, True, 0, 4)
     assert choose(closed, account_type="service", has_template=True, bulk=True) == "mass"
     assert choose(closed, account_type="service", has_template=True, bulk=False) == "template"
-    assert choose(closed, account_type="subscription", has_template=True, bulk=True) == \
-        "deferred"
+    assert choose(closed, account_type="subscription", has_template=True, bulk=True) == "mass"
+    assert choose(closed, account_type="subscription", has_template=True, bulk=False) == \
+        "deferred"  # no template messages on subscription accounts
     spent = Reach("o", True, True, 0, 0)
     assert choose(spent, account_type="service", has_template=False, bulk=True) == "deferred"
     assert choose(Reach("o", True, True, 2, 0), account_type="subscription",
