@@ -9,18 +9,18 @@ reason) or deferred to the reply to their next message.
 """
 import logging
 
-from sqlalchemy import func, select, update
+from sqlalchemy import JSON, case, func, literal, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot import audit
 from bot.audiences import audience_query, audience_size
 from bot.db import session_scope
-from bot.delivery import insert_ignoring_duplicates
 from bot.models import Broadcast, Delivery
 from bot.planner import utc_now
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_CHUNK = 5000
+INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 COUNTED = ("sent", "failed", "deferred", "skipped")
 
 
@@ -72,20 +72,22 @@ def confirm_broadcast(services, broadcast_id: int, actor: str, enqueue: bool = T
 
 
 def _snapshot(session, contest, broadcast: Broadcast) -> None:
-    """One Delivery per audience member: pending, or skipped when they do not follow."""
-    rows, now = [], utc_now()
-    for openid, subscribed in session.execute(audience_query(contest, broadcast.audience)):
-        rows.append(dict(
-            contest_id=contest.id, openid=openid, purpose=f"{broadcast.purpose}:{broadcast.id}",
-            channel="custom" if subscribed else "none",
-            status="pending" if subscribed else "skipped",
-            errmsg=None if subscribed else "not following", payload={"text": broadcast.text},
-            idempotency_key=f"bc:{broadcast.id}:{openid}", attempts=0, created_at=now,
-            broadcast_id=broadcast.id))
-        if len(rows) >= SNAPSHOT_CHUNK:
-            insert_ignoring_duplicates(session, rows, ["broadcast_id", "openid"])
-            rows = []
-    insert_ignoring_duplicates(session, rows, ["broadcast_id", "openid"])
+    """One Delivery per audience member, written by one INSERT ... SELECT from the audience
+    query: pending, or skipped when they do not follow."""
+    members = audience_query(contest, broadcast.audience).subquery()
+    following = members.c.subscribed.is_(True)
+    rows = select(
+        literal(contest.id), members.c.openid, literal(f"{broadcast.purpose}:{broadcast.id}"),
+        case((following, "custom"), else_="none"), case((following, "pending"), else_="skipped"),
+        case((following, None), else_="not following"),
+        literal({"text": broadcast.text}, type_=JSON),
+        literal(f"bc:{broadcast.id}:") + members.c.openid, literal(0), literal(utc_now()),
+        literal(broadcast.id)).where(true())  # SQLite: a WHERE before ON CONFLICT parses
+    columns = ["contest_id", "openid", "purpose", "channel", "status", "errmsg", "payload",
+               "idempotency_key", "attempts", "created_at", "broadcast_id"]
+    insert = INSERTS[session.get_bind().dialect.name]
+    session.execute(insert(Delivery).from_select(columns, rows)
+                    .on_conflict_do_nothing(index_elements=["broadcast_id", "openid"]))
     broadcast.recipients = session.scalar(select(func.count()).where(
         Delivery.broadcast_id == broadcast.id))
     refresh_counters(session, broadcast)
