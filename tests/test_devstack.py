@@ -2,39 +2,20 @@
 import io
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 
 from config.settings import PROJECT_ROOT
 from simulator.chat import ChatSession
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until(check, timeout_s: float = 40.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return True
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    return False
+from tests.browser_stack import free_port, wait_until
 
 
 @pytest.fixture
 def devstack(tmp_path):
-    web_port, sim_port = _free_port(), _free_port()
+    web_port, sim_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "CONTEST"))}
     env.update(PORT=str(web_port), SIM_PORT=str(sim_port), REDIS_URL="",
                DATABASE_URL=f"sqlite:///{tmp_path}/stack.sqlite3", MEDIA_ROOT=str(tmp_path))
@@ -43,7 +24,7 @@ def devstack(tmp_path):
                                start_new_session=True)
     web, sim = f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{sim_port}"
     try:
-        ready = _wait_until(lambda: requests.get(web + "/healthz", timeout=2).status_code == 200
+        ready = wait_until(lambda: requests.get(web + "/healthz", timeout=2).status_code == 200
                             and requests.get(sim + "/sim/users", timeout=2).ok)
         assert ready, "the stack did not come up"
         yield web, sim
@@ -70,4 +51,4 @@ def test_the_dev_stack_answers_chat_through_the_fake_platform(devstack):
     published = lambda: requests.get(sim + "/sim/calls", params={"path": "/cgi-bin/menu/create"}
                                      ).json()["calls"]
     # A token left in the embedded Redis by an earlier run is refused (40001) and re-read.
-    assert _wait_until(lambda: any(call["errcode"] == 0 for call in published()), 20)
+    assert wait_until(lambda: any(call["errcode"] == 0 for call in published()), 20)
