@@ -7,11 +7,11 @@ user created directly in its state, already following; `--window` of them wrote 
 just now (their broadcast goes as a customer-service message, one call each). Our side: the same
 people as Entrant rows in a PostgreSQL database of its own (BENCH_DATABASE_URL, emptied), Redis
 BENCH_REDIS_URL (flushed). Measured in this process: confirming the broadcast (the recipients
-snapshot: one Delivery row each) and the fan-out (bot.fanout.fan_out, as the RQ job runs it),
-under tracemalloc. The platform's own time is the sum of its request handlers' wall time,
-measured inside the child; ours is the rest. Then the broadcast is confirmed and fanned out
-again, and the platform's inboxes are checked: nobody got it twice. Report: stdout and
-bench/broadcast.md.
+snapshot: one Delivery row each) and the fan-out (bot.fanout.fan_out, as the RQ job runs it).
+The platform's time is the wall time during which its request handlers were busy, measured
+inside the child; ours is the rest. Then the broadcast is confirmed and fanned out again, and
+the platform's inboxes are checked: nobody got it twice. The whole is run twice: timed, then
+under tracemalloc for the memory held. Report: stdout and bench/broadcast.md.
 """
 import argparse
 import datetime
@@ -42,22 +42,36 @@ def openid(index: int) -> str:
 
 
 class Timed:
-    """WSGI middleware: total handler time; /bench/time and /bench/doubles answer from the child."""
+    """WSGI middleware: the platform's busy time, i.e. the wall time during which at least one
+    request handler runs (concurrent requests are not counted twice); /bench/time and
+    /bench/doubles answer from the child."""
 
     def __init__(self, app, state):
-        self.app, self.state, self.busy, self.lock = app, state, 0.0, threading.Lock()
+        self.app, self.state, self.lock = app, state, threading.Lock()
+        self.busy, self.active, self.since = 0.0, 0, 0.0
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path.startswith("/bench/"):
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [str(self._answer(path)).encode()]
-        started = time.perf_counter()
+        self._enter()
         try:
             return list(self.app(environ, start_response))
         finally:
-            with self.lock:
-                self.busy += time.perf_counter() - started
+            self._leave()
+
+    def _enter(self) -> None:
+        with self.lock:
+            if self.active == 0:
+                self.since = time.perf_counter()
+            self.active += 1
+
+    def _leave(self) -> None:
+        with self.lock:
+            self.active -= 1
+            if self.active == 0:
+                self.busy += time.perf_counter() - self.since
 
     def _answer(self, path: str):
         if path == "/bench/time":
@@ -129,14 +143,15 @@ def prepare_bot(url: str, recipients: int, window: int):
     return services
 
 
-def run_broadcast(services, url: str) -> dict:
-    """Create, confirm and fan out one broadcast, timed and traced."""
+def run_broadcast(services, url: str, traced: bool) -> dict:
+    """Create, confirm and fan out one broadcast, timed (and traced if `traced`)."""
     from bot.broadcasts import confirm_broadcast, create_broadcast
     from bot.fanout import fan_out
     from bot.wechat import make_api
 
     platform_before = float(platform_answer(url, "time"))
-    tracemalloc.start()
+    if traced:
+        tracemalloc.start()
     started = time.perf_counter()
     broadcast_id = create_broadcast(services, audience="followers", text=TEXT,
                                     created_by="bench")
@@ -144,7 +159,7 @@ def run_broadcast(services, url: str) -> dict:
     confirmed = time.perf_counter()
     report = fan_out(services, make_api(services), broadcast_id)
     finished = time.perf_counter()
-    _, peak = tracemalloc.get_traced_memory()
+    peak = tracemalloc.get_traced_memory()[1] if traced else 0
     tracemalloc.stop()
     platform_s = float(platform_answer(url, "time")) - platform_before
     again_started = time.perf_counter()
@@ -157,6 +172,20 @@ def run_broadcast(services, url: str) -> dict:
             "inboxes": platform_answer(url, "doubles")}
 
 
+def measure(args, traced: bool) -> dict:
+    """One broadcast on a fresh platform, database and Redis."""
+    process, url = start_platform(args.recipients, args.window)
+    try:
+        services = prepare_bot(url, args.recipients, args.window)
+        result = run_broadcast(services, url, traced)
+        result["mass_calls"] = mass_calls(services, result["id"])
+        services.db_engine.dispose()
+        return result
+    finally:
+        process.terminate()
+        process.join(5)
+
+
 def mass_calls(services, broadcast_id: int) -> int:
     from sqlalchemy import distinct, func, select
 
@@ -166,36 +195,50 @@ def mass_calls(services, broadcast_id: int) -> int:
             Delivery.broadcast_id == broadcast_id, Delivery.channel == "mass"))
 
 
-def render(args, result: dict, calls: int) -> str:
+BUDGET_US = 60 / (60 * 10_000) * 1e6  # WeChat's fastest pace: 60 mass calls of 10,000 a minute
+
+
+def render(args, timed: dict, traced: dict) -> str:
     n = args.recipients
-    ours = result["total_s"] - result["platform_s"]
-    pushed, most, doubled = result["inboxes"].split()
+    ours = timed["total_s"] - timed["platform_s"]
+    per_recipient = ours / n * 1e6
+    pushed, most, doubled = timed["inboxes"].split()
     when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    verdict = "met" if per_recipient < BUDGET_US else "missed"
     return "\n".join([
         f"# Broadcast to {n:,} followers ({when})", "",
         f"Machine: {host.machine()}, {os.cpu_count()} CPUs, Python {host.python_version()}; "
         "fake platform in a forked process on loopback; PostgreSQL + Redis on localhost. "
         f"Command: `.venv/bin/python bench/broadcast.py {' '.join(sys.argv[1:])}`.", "",
+        f"Target: the platform's rate limits, not our code, decide how long a broadcast takes. "
+        f"WeChat lets an account make 60 mass calls a minute of up to 10,000 openids each, so at "
+        f"its fastest it takes a recipient every {BUDGET_US:.0f} µs; our own time per recipient "
+        f"must stay below that. **{per_recipient:.0f} µs: {verdict}.**", "",
         "| measure | value |", "|---|---:|",
         f"| recipients (of them in a customer-service window) | {n:,} ({args.window:,}) |",
-        f"| confirm: recipients snapshot ({n:,} Delivery rows) | {result['snapshot_s']:.2f} s |",
-        f"| fan-out | {result['fanout_s']:.2f} s |",
-        f"| total | {result['total_s']:.2f} s |",
-        f"| platform's own handler time | {result['platform_s']:.2f} s |",
-        f"| ours (total - platform) | {ours:.2f} s = **{ours / n * 1e6:.0f} µs per recipient** |",
-        f"| tracemalloc peak in our process | **{result['peak_bytes'] / 2**20:.1f} MiB** |",
-        f"| mass calls (10,000 openids each; limit 60/min) | {calls} |",
-        f"| outcome | {result['report']} |",
-        f"| second confirm + fan-out (nothing to send) | {result['rerun_s']:.2f} s, "
-        f"{result['again']} |",
+        f"| confirm: recipients snapshot ({n:,} Delivery rows) | {timed['snapshot_s']:.2f} s |",
+        f"| fan-out | {timed['fanout_s']:.2f} s |",
+        f"| total | {timed['total_s']:.2f} s |",
+        f"| platform busy (wall time with a request in its handlers) | "
+        f"{timed['platform_s']:.2f} s |",
+        f"| ours (total - platform busy) | {ours:.2f} s = **{per_recipient:.0f} µs per "
+        f"recipient** |",
+        f"| mass calls (10,000 openids each; limit 60/min) | {timed['mass_calls']} |",
+        f"| outcome | {timed['report']} |",
+        f"| second confirm + fan-out (nothing to send) | {timed['rerun_s']:.2f} s, "
+        f"{timed['again']} |",
         f"| platform inboxes: messages, most per user, users with 2+ | {pushed}, {most}, "
-        f"**{doubled}** |", "",
-        "Notes: with mass sends of 10,000 openids, 100,000 recipients need 10 calls, far below "
-        "WeChat's 60 calls a minute, so the platform's rate does not bind here; a "
-        "customer-service recipient costs one HTTP call and two row updates. Our time includes "
-        "the HTTP round trips on loopback and the PostgreSQL writes (one snapshot row per "
-        "recipient, then batch updates). Memory stays bounded by one batch (10,000 recipients): "
-        "the snapshot is inserted in chunks of 5,000 and the fan-out reads one batch at a time.",
+        f"**{doubled}** |",
+        f"| memory run: tracemalloc peak in our process | **{traced['peak_bytes'] / 2**20:.1f} "
+        f"MiB** |",
+        f"| memory run: total time under tracemalloc | {traced['total_s']:.2f} s |", "",
+        "How it is measured: two runs, each on a fresh platform, database and Redis; the first "
+        "is timed, the second traced with tracemalloc (which slows Python down about twofold, "
+        "so its time is not the one reported). Our time includes our HTTP client and the "
+        "fake platform's HTTP server on loopback, and the PostgreSQL writes: one snapshot row "
+        "per recipient, then one UPDATE per batch outcome. A mass batch of 10,000 is one call; "
+        "customer-service recipients are one call each, made on BROADCAST_CUSTOM_WORKERS "
+        "threads and settled in bulk. Memory stays bounded by one batch (10,000 recipients).",
         ""])
 
 
@@ -208,14 +251,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.recipients, args.window = 10_000, 100
-    process, url = start_platform(args.recipients, args.window)
-    try:
-        services = prepare_bot(url, args.recipients, args.window)
-        result = run_broadcast(services, url)
-        text = render(args, result, mass_calls(services, result["id"]))
-    finally:
-        process.terminate()
-        process.join(5)
+    timed = measure(args, traced=False)
+    traced = measure(args, traced=True)
+    text = render(args, timed, traced)
     print(text)
     if not args.quick:
         Path(args.out).write_text(text, encoding="utf-8")

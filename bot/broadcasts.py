@@ -15,8 +15,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot import audit
 from bot.audiences import audience_query, audience_size
 from bot.db import session_scope
+from bot.deferred_index import note_deferred_ids
 from bot.models import Broadcast, Delivery
 from bot.planner import utc_now
+from bot.sqlbits import among
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +113,24 @@ def refresh_counters(session, broadcast: Broadcast) -> None:
         Delivery.broadcast_id == broadcast.id).group_by(Delivery.status)).all())
     for status in COUNTED:
         setattr(broadcast, status, counts.get(status, 0))
+
+
+def mark_recipients(services, ids: list, chunk: int = 10000, **values) -> None:
+    """Set these columns on these Delivery rows, in one UPDATE per chunk of ids."""
+    if not ids:
+        return
+    with session_scope(services.db) as session:
+        update_recipients(session, ids, chunk, **values)
+    if values.get("status") == "deferred":
+        note_deferred_ids(services, ids)
+
+
+def update_recipients(session, ids: list, chunk: int = 10000, **values) -> None:
+    """The UPDATEs of mark_recipients, inside the caller's transaction."""
+    for start in range(0, len(ids), chunk):
+        session.execute(update(Delivery).where(
+            among(session, Delivery.id, ids[start:start + chunk])).values(**values),
+            execution_options={"synchronize_session": False})
 
 
 def progress(services, broadcast_id: int) -> dict:

@@ -20,7 +20,8 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
 
 from bot.models import Delivery, Entrant
 from bot.sqlbits import among
@@ -31,7 +32,7 @@ MASS_PER_MONTH = 4
 CHINA = timezone(timedelta(hours=8))
 
 
-@dataclass
+@dataclass(slots=True)
 class Reach:
     """What we know of one recipient: following, and the custom messages the window still allows."""
 
@@ -65,27 +66,58 @@ def month_start(now: datetime) -> datetime:
 
 def reach_of(session, openids: list[str], now: datetime) -> dict[str, Reach]:
     """Reach for a batch of openids in three queries (entrants, custom sends, mass sends)."""
+    if not openids:
+        return {}
     people = {row.openid: row for row in session.execute(select(
         Entrant.openid, Entrant.subscribed, Entrant.last_message_at, Entrant.last_event_at)
         .where(among(session, Entrant.openid, openids)))}
+    sent = _custom_sent_times(session, openids, now)
+    mass = dict(session.execute(select(Delivery.openid, func.count()).where(
+        Delivery.channel == "mass", Delivery.status == "sent",
+        among(session, Delivery.openid, openids),
+        Delivery.sent_at >= month_start(now)).group_by(Delivery.openid)).all())
+    return {openid: _reach(openid, people.get(openid), sent.get(openid, []),
+                           mass.get(openid, 0), now) for openid in openids}
+
+
+def pending_reach(session, broadcast_id: int, now: datetime, limit: int) -> list:
+    """The next `limit` pending recipients of a broadcast as (delivery id, Reach): one query for
+    the recipients, their follow state, whether a window is open and their mass sends this
+    month; reach_of for the few whose window is open."""
+    earlier = aliased(Delivery)
+    mass_this_month = select(func.count()).where(
+        earlier.channel == "mass", earlier.status == "sent", earlier.openid == Delivery.openid,
+        earlier.sent_at >= month_start(now)).scalar_subquery()
+    window_open = or_(Entrant.last_message_at > now - MESSAGE_GRANT[1],
+                      Entrant.last_event_at > now - EVENT_GRANT[1])
+    rows = session.execute(select(
+        Delivery.id, Delivery.openid, Entrant.id.is_not(None), Entrant.subscribed,
+        func.coalesce(window_open, False), mass_this_month)
+        .outerjoin(Entrant, Entrant.openid == Delivery.openid)
+        .where(Delivery.broadcast_id == broadcast_id, Delivery.status == "pending",
+               Delivery.batch_key.is_(None))
+        .order_by(Delivery.id).limit(limit)).tuples().all()
+    windowed = reach_of(session, [row[1] for row in rows if row[4]], now)
+    return [(delivery_id, windowed.get(openid) or Reach(
+        openid, known, bool(subscribed), 0, MASS_PER_MONTH - mass))
+        for delivery_id, openid, known, subscribed, _, mass in rows]
+
+
+def _custom_sent_times(session, openids: list[str], now: datetime) -> dict[str, list]:
     sent: dict[str, list] = {}
     for openid, sent_at in session.execute(select(Delivery.openid, Delivery.sent_at).where(
             Delivery.channel == "custom", Delivery.status == "sent",
             among(session, Delivery.openid, openids),
             Delivery.sent_at >= now - MESSAGE_GRANT[1])):
         sent.setdefault(openid, []).append(sent_at)
-    mass = dict(session.execute(select(Delivery.openid, func.count()).where(
-        Delivery.channel == "mass", Delivery.status == "sent",
-        among(session, Delivery.openid, openids),
-        Delivery.sent_at >= month_start(now)).group_by(Delivery.openid)).all())
-    reach = {}
-    for openid in openids:
-        person = people.get(openid)
-        left = custom_left(person.last_message_at, person.last_event_at,
-                           sent.get(openid, []), now) if person else 0
-        reach[openid] = Reach(openid, person is not None, bool(person and person.subscribed),
-                              left, MASS_PER_MONTH - mass.get(openid, 0))
-    return reach
+    return sent
+
+
+def _reach(openid: str, person, sent_times: list, mass_sent: int, now: datetime) -> Reach:
+    left = custom_left(person.last_message_at, person.last_event_at, sent_times,
+                       now) if person else 0
+    return Reach(openid, person is not None, bool(person and person.subscribed), left,
+                 MASS_PER_MONTH - mass_sent)
 
 
 def template_id(settings: dict, purpose_kind: str) -> str | None:

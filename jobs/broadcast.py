@@ -9,7 +9,9 @@ from jobs.context import job_services
 
 log = logging.getLogger(__name__)
 
-RETRY = Retry(max=3, interval=[10, 60, 300])
+# A run killed mid-way holds the broadcast until its lease runs out (bot.fanout.LEASE_SECONDS):
+# the later retries come after that.
+RETRY = Retry(max=4, interval=[10, 60, 300, 600])
 JOB_TIMEOUT = 6 * 3600  # 100,000 recipients take minutes; the lock and retries cover the rest
 
 

@@ -3,11 +3,12 @@ every recipient ends with exactly one delivery or a recorded reason, and nothing
 from collections import Counter
 from datetime import datetime, timezone
 
+import pytest
 from sqlalchemy import insert, update
 
 from bot.broadcasts import confirm_broadcast, create_broadcast, preview, progress
 from bot.db import session_scope
-from bot.models import Broadcast, Delivery
+from bot.models import Delivery
 
 TEXT = "投票明天截止，请抓紧时间为喜爱的作品投票。"
 
@@ -94,25 +95,90 @@ def test_entrant_audience_records_why_an_unfollowed_entrant_got_nothing(notice_s
     assert len(ids) == 3
 
 
+class WorkerKilled(BaseException):
+    """Stands for SIGKILL: nothing after it runs, no except clause catches it."""
+
+
+def _run_until_killed(stack, broadcast_id: int, module, name: str) -> None:
+    """Fan out, with the worker killed right after module.name has run."""
+    from bot.fanout import fan_out
+    from bot.wechat import make_api
+    real = getattr(module, name)
+
+    def step_then_die(*args, **kwargs):
+        real(*args, **kwargs)
+        raise WorkerKilled(name)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(module, name, step_then_die)
+        with pytest.raises(WorkerKilled):
+            fan_out(stack.services, make_api(stack.services), broadcast_id)
+    stack.services.redis.delete(f"lock:broadcast:{broadcast_id}")  # its lease ran out
+
+
+def _mass_calls(stack) -> list:
+    return [c for c in stack.platform.state.calls if c["path"] == "/cgi-bin/message/mass/send"]
+
+
 def test_a_mass_batch_interrupted_after_the_call_is_not_sent_again(notice_stack):
+    import bot.fanout_mass
     stack = notice_stack()
     openids = stack.people([f"oRetry{i:03d}" for i in range(20)])
     broadcast_id = create_broadcast(stack.services, audience="followers", text=TEXT,
                                     created_by="test")
-    confirm_broadcast(stack.services, broadcast_id, "test")
-    stack.run_worker()
+    confirm_broadcast(stack.services, broadcast_id, "test", enqueue=False)
+    # WeChat took the batch; the worker died before recording it.
+    _run_until_killed(stack, broadcast_id, bot.fanout_mass, "_mass_call")
     before = _pushes(stack, openids)
     assert set(before.values()) == {1}
-    # As if the worker died after WeChat took the batch but before we recorded it.
-    with session_scope(stack.services.db) as session:
-        session.execute(update(Delivery).where(Delivery.broadcast_id == broadcast_id)
-                        .values(status="pending", sent_at=None))
-        session.execute(update(Broadcast).where(Broadcast.id == broadcast_id)
-                        .values(state="sending", finished_at=None))
+    assert {d.status for d in stack.deliveries(broadcast_id)} == {"pending"}
+    assert stack.broadcast(broadcast_id).mass_claim["key"] == _mass_calls(stack)[0]["body"][
+        "clientmsgid"]
+
     confirm_broadcast(stack.services, broadcast_id, "test")  # still sending: queued again
     stack.run_worker()
-    assert _pushes(stack, openids) == before  # clientmsgid: WeChat answered 45065
-    assert {d.status for d in stack.deliveries(broadcast_id)} == {"sent"}
+    assert _pushes(stack, openids) == before  # same clientmsgid: WeChat answered 45065
+    calls = _mass_calls(stack)
+    assert len(calls) == 2 and calls[0]["body"]["clientmsgid"] == calls[1]["body"]["clientmsgid"]
+    assert {(d.status, d.channel) for d in stack.deliveries(broadcast_id)} == {("sent", "mass")}
+    assert stack.broadcast(broadcast_id).mass_claim is None
+    assert progress(stack.services, broadcast_id)["sent"] == 20
+
+
+def test_customer_service_sends_cut_off_by_a_crash_are_recorded_not_repeated(notice_stack):
+    import bot.fanout_single
+    stack = notice_stack()
+    windowed = stack.people([f"oCut{i:03d}" for i in range(30)], window=True)
+    broadcast_id = create_broadcast(stack.services, audience="followers", text=TEXT,
+                                    created_by="test")
+    confirm_broadcast(stack.services, broadcast_id, "test", enqueue=False)
+    # The 30 messages went out; the worker died before writing down what happened.
+    _run_until_killed(stack, broadcast_id, bot.fanout_single, "custom_outcome")
+    assert sum(_pushes(stack, windowed).values()) >= 1
+
+    pushed = _pushes(stack, windowed)
+    confirm_broadcast(stack.services, broadcast_id, "test")
+    stack.run_worker()
+    assert _pushes(stack, windowed) == pushed  # nobody got it a second time
+    outcome = {(d.status, d.errmsg) for d in stack.deliveries(broadcast_id)}
+    assert outcome == {("failed", "interrupted during the send; not retried to avoid a double")}
+    assert progress(stack.services, broadcast_id)["failed"] == 30
+
+
+def test_a_broadcast_held_by_a_dead_run_is_free_again_when_its_lease_runs_out(notice_stack,
+                                                                              monkeypatch):
+    import bot.fanout
+    from bot.fanout import fan_out
+    from bot.wechat import make_api
+    stack = notice_stack()
+    openids = stack.people([f"oLease{i:03d}" for i in range(5)])
+    broadcast_id = create_broadcast(stack.services, audience="followers", text=TEXT,
+                                    created_by="test")
+    confirm_broadcast(stack.services, broadcast_id, "test", enqueue=False)
+    monkeypatch.setattr(bot.fanout, "LEASE_SECONDS", 2)
+    dead_run = stack.services.redis.lock(f"lock:broadcast:{broadcast_id}", timeout=2)
+    assert dead_run.acquire(blocking=False)  # and then the process was killed
+    report = fan_out(stack.services, make_api(stack.services), broadcast_id)
+    assert report["sent"] == 5 and set(_pushes(stack, openids).values()) == {1}
 
 
 def test_a_subscription_account_sends_by_a_temporary_tag_once_a_day(notice_stack):

@@ -52,6 +52,10 @@ class Broadcast(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The mass-send batch in flight: {"key": clientmsgid, "ids": [delivery ids]}, written before
+    # the call and cleared in the transaction that records its outcome, so a retried job re-sends
+    # exactly that batch with the same clientmsgid (WeChat answers 45065 if it already went).
+    mass_claim: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     def __repr__(self) -> str:
         return f"<Broadcast {self.id} {self.audience} {self.state}>"
