@@ -82,7 +82,7 @@ def _snapshot(session, contest, broadcast: Broadcast) -> None:
         literal(contest.id), members.c.openid, literal(f"{broadcast.purpose}:{broadcast.id}"),
         case((following, "custom"), else_="none"), case((following, "pending"), else_="skipped"),
         case((following, None), else_="not following"),
-        literal({"text": broadcast.text}, type_=JSON),
+        literal({}, type_=JSON),  # the text is the broadcast's, kept once
         literal(f"bc:{broadcast.id}:") + members.c.openid, literal(0), literal(utc_now()),
         literal(broadcast.id)).where(true())  # SQLite: a WHERE before ON CONFLICT parses
     columns = ["contest_id", "openid", "purpose", "channel", "status", "errmsg", "payload",

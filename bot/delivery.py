@@ -21,7 +21,7 @@ from wechatpy.exceptions import WeChatClientException
 from bot import planner
 from bot.db import session_scope
 from bot.deferred_index import forget, may_have_deferred, note_deferred
-from bot.models import Delivery
+from bot.models import Broadcast, Delivery
 from bot.privacy import mask_openid
 
 log = logging.getLogger(__name__)
@@ -43,12 +43,14 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def insert_ignoring_duplicates(session, rows: list[dict], index_elements: list[str]) -> None:
-    """Insert Delivery rows; rows whose unique key already exists are left as they are."""
+def insert_ignoring_duplicates(session, rows: list[dict]) -> None:
+    """Insert Delivery rows (not a broadcast's); rows whose idempotency key already exists are
+    left as they are."""
     if rows:  # executemany: SQLAlchemy batches the rows into multi-row INSERTs itself
         insert = _INSERTS[session.get_bind().dialect.name]
-        session.execute(insert(Delivery).on_conflict_do_nothing(index_elements=index_elements),
-                        rows)
+        session.execute(insert(Delivery).on_conflict_do_nothing(
+            index_elements=["idempotency_key"], index_where=Delivery.broadcast_id.is_(None)),
+            rows)
 
 
 def _claim(services, openid: str, payload: dict, purpose: str, key: str):
@@ -61,9 +63,10 @@ def _claim(services, openid: str, payload: dict, purpose: str, key: str):
         insert_ignoring_duplicates(session, [dict(
             contest_id=services.contest.id, openid=openid, purpose=purpose, channel="custom",
             status="pending", payload=payload, idempotency_key=key, attempts=0,
-            created_at=_now())], ["idempotency_key"])
-        delivery = session.scalars(select(Delivery).where(Delivery.idempotency_key == key)
-                                   .with_for_update()).one()
+            created_at=_now())])
+        delivery = session.scalars(select(Delivery).where(
+            Delivery.idempotency_key == key, Delivery.broadcast_id.is_(None))
+            .with_for_update()).one()
         if delivery.status != "pending":
             return None
         if delivery.errmsg == IN_FLIGHT:  # an earlier run died or timed out mid-call
@@ -157,16 +160,19 @@ def take_deferred(services, openid: str, budget: int = DEFERRED_REPLY_BUDGET) ->
     if not may_have_deferred(services, openid):
         return []
     with session_scope(services.db) as session:
-        kept = session.scalars(select(Delivery).where(
-            Delivery.openid == openid, Delivery.status == "deferred")
-            .order_by(Delivery.id).with_for_update(skip_locked=True)).all()
+        kept = session.execute(select(Delivery, Broadcast.text)
+                               .outerjoin(Broadcast, Delivery.broadcast_id == Broadcast.id)
+                               .where(Delivery.openid == openid, Delivery.status == "deferred")
+                               .order_by(Delivery.id)
+                               .with_for_update(of=Delivery, skip_locked=True)).all()
         taken, used = [], 0
-        for delivery in kept:
-            size = len(delivery.payload["text"].encode("utf-8"))
+        for delivery, broadcast_text in kept:
+            text = delivery.payload.get("text") or broadcast_text  # a broadcast keeps it once
+            size = len(text.encode("utf-8"))
             if taken and used + size > budget:
                 break  # the rest waits for the reply after this one: nothing is cut off
             delivery.status, delivery.channel, delivery.sent_at = "sent", "next_reply", _now()
-            taken.append(delivery.payload["text"])
+            taken.append(text)
             used += size
         if len(taken) == len(kept):
             forget(services, openid)

@@ -9,6 +9,7 @@ under the same clientmsgid (a mass batch: WeChat answers 45065 if it went) or re
 as "interrupted" (a customer-service send, which has no such key): nothing is sent twice.
 """
 import logging
+import time
 
 from sqlalchemy import update
 
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 # One run at a time per broadcast. The lock is a lease renewed before every chunk of sends, so a
 # run killed mid-way (SIGKILL, a lost machine) frees the broadcast for the job's retry in minutes.
 LEASE_SECONDS = 300
+COUNTERS_EVERY_SECONDS = 2  # the broadcast list's counters; progress() always counts afresh
 
 
 def fan_out(services, api, broadcast_id: int, batch: int = MASS_MAX) -> dict:
@@ -34,8 +36,11 @@ def fan_out(services, api, broadcast_id: int, batch: int = MASS_MAX) -> dict:
         text = _start(services, broadcast_id)
         _settle_interrupted(services, broadcast_id)
         resend_open_batch(services, api, broadcast_id, text)
+        counted = time.monotonic()
         while _round(services, api, broadcast_id, text, batch, lease.reacquire):
-            pass
+            if time.monotonic() - counted >= COUNTERS_EVERY_SECONDS:
+                _refresh(services, broadcast_id)
+                counted = time.monotonic()
         return _finish(services, broadcast_id)
 
 
@@ -74,7 +79,6 @@ def _round(services, api, broadcast_id: int, text: str, batch: int, renew) -> bo
     _mark(services, [i for i, _ in plan["deferred"]], status="deferred", channel="next_reply")
     _mark(services, [i for i, _ in plan["skipped"]], status="skipped", channel="none",
           errmsg="not following")
-    _refresh(services, broadcast_id)
     return True
 
 

@@ -14,9 +14,10 @@ DELIVERY_CHANNELS = ("passive", "custom", "template", "mass", "next_reply", "non
 DELIVERY_STATUSES = ("pending", "sent", "failed", "deferred", "skipped")
 
 
-def _partial(name: str, columns: list, where: str) -> Index:
+def _partial(name: str, columns: list, where: str, unique: bool = False) -> Index:
     """An index over the rows matching `where` only, on PostgreSQL and SQLite alike."""
-    return Index(named(name), *columns, postgresql_where=text(where), sqlite_where=text(where))
+    return Index(named(name), *columns, unique=unique, postgresql_where=text(where),
+                 sqlite_where=text(where))
 
 
 class Delivery(Base):
@@ -25,14 +26,16 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         PrimaryKeyConstraint("id", name=named("pk_deliveries")),
-        UniqueConstraint("idempotency_key", name=named("uq_deliveries_idempotency_key")),
+        # A broadcast's recipients are unique by (broadcast_id, openid) instead, below.
+        _partial("uq_deliveries_idempotency_key", ["idempotency_key"], "broadcast_id IS NULL",
+                 unique=True),
         one_of("deliveries", "channel", DELIVERY_CHANNELS),
         one_of("deliveries", "status", DELIVERY_STATUSES),
         # A broadcast writes every recipient's row twice (pending, then its outcome): the
         # indexes that serve one status only are partial, so those writes touch fewer of them.
         _partial("ix_deliveries_deferred_openid", ["openid"], "status = 'deferred'"),
         _partial("ix_deliveries_waiting_status_created_at", ["status", "created_at"],
-                 "status IN ('pending', 'deferred', 'failed')"),
+                 "status IN ('deferred', 'failed')"),
         # A broadcast reaches each recipient at most once.
         UniqueConstraint("broadcast_id", "openid", name=named("uq_deliveries_broadcast_id_openid")),
         _partial("ix_deliveries_pending_broadcast_id_id", ["broadcast_id", "id"],
@@ -48,6 +51,7 @@ class Delivery(Base):
     purpose: Mapped[str] = mapped_column(String(128))
     channel: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    # The message ({"text": ...}); empty for a broadcast's recipients: the text is the broadcast's.
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     errcode: Mapped[int | None] = mapped_column(Integer)
     errmsg: Mapped[str | None] = mapped_column(Text)
