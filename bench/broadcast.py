@@ -80,11 +80,48 @@ class Timed:
         return f"{sum(counts)} {max(counts or [0])} {sum(1 for c in counts if c > 1)}"
 
 
+class InFlight:
+    """Our side of the same: the wall time during which at least one of our calls to the
+    platform is in flight (requests.Session.send wrapped), i.e. the time we wait on it."""
+
+    def __init__(self):
+        self.lock, self.busy, self.active, self.since = threading.Lock(), 0.0, 0, 0.0
+
+    def install(self) -> None:
+        import requests
+        real_send = requests.Session.send
+
+        def send(session, request, **kwargs):
+            if "/bench/" in request.url:
+                return real_send(session, request, **kwargs)
+            self._enter()
+            try:
+                return real_send(session, request, **kwargs)
+            finally:
+                self._leave()
+        requests.Session.send = send
+
+    def _enter(self) -> None:
+        with self.lock:
+            if self.active == 0:
+                self.since = time.perf_counter()
+            self.active += 1
+
+    def _leave(self) -> None:
+        with self.lock:
+            self.active -= 1
+            if self.active == 0:
+                self.busy += time.perf_counter() - self.since
+
+
+IN_FLIGHT = InFlight()
+
+
 def platform_child(pipe, recipients: int, window: int) -> None:
     """Serve the fake platform with `recipients` followers; send the port through the pipe."""
     import logging
 
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
 
     from simulator.platform import create_platform_app
 
@@ -96,7 +133,11 @@ def platform_child(pipe, recipients: int, window: int) -> None:
         state.add_user(openid(index), subscribed=True)
         if index < window:
             state.record_interaction(openid(index), "message")
-    server = make_server("127.0.0.1", 0, Timed(app.wsgi_app, state), threaded=True)
+    class KeepAlive(WSGIRequestHandler):
+        protocol_version = "HTTP/1.1"  # as WeChat's API: our client reuses its connections
+
+    server = make_server("127.0.0.1", 0, Timed(app.wsgi_app, state), threaded=True,
+                         request_handler=KeepAlive)
     pipe.send(server.server_port)
     server.serve_forever()
 
@@ -150,6 +191,7 @@ def run_broadcast(services, url: str, traced: bool) -> dict:
     from bot.wechat import make_api
 
     platform_before = float(platform_answer(url, "time"))
+    waited_before = IN_FLIGHT.busy
     if traced:
         tracemalloc.start()
     started = time.perf_counter()
@@ -162,12 +204,14 @@ def run_broadcast(services, url: str, traced: bool) -> dict:
     peak = tracemalloc.get_traced_memory()[1] if traced else 0
     tracemalloc.stop()
     platform_s = float(platform_answer(url, "time")) - platform_before
+    waited_s = IN_FLIGHT.busy - waited_before
     again_started = time.perf_counter()
     confirm_broadcast(services, broadcast_id, "bench", enqueue=False)
     again = fan_out(services, make_api(services), broadcast_id)
     return {"id": broadcast_id, "report": report, "again": again,
             "snapshot_s": confirmed - started, "fanout_s": finished - confirmed,
             "total_s": finished - started, "platform_s": platform_s, "peak_bytes": peak,
+            "waited_s": waited_s,
             "rerun_s": time.perf_counter() - again_started,
             "inboxes": platform_answer(url, "doubles")}
 
@@ -198,13 +242,22 @@ def mass_calls(services, broadcast_id: int) -> int:
 BUDGET_US = 60 / (60 * 10_000) * 1e6  # WeChat's fastest pace: 60 mass calls of 10,000 a minute
 
 
-def render(args, timed: dict, traced: dict) -> str:
+def ours_per_recipient(result: dict, n: int) -> float:
+    """Our time per recipient in µs: the run's total less the platform's busy time."""
+    return (result["total_s"] - result["platform_s"]) / n * 1e6
+
+
+def render(args, rounds: list, traced: dict) -> str:
     n = args.recipients
+    rounds = sorted(rounds, key=lambda result: ours_per_recipient(result, n))
+    timed = rounds[len(rounds) // 2]
+    spread = ", ".join(f"{ours_per_recipient(result, n):.0f}" for result in rounds)
     ours = timed["total_s"] - timed["platform_s"]
     per_recipient = ours / n * 1e6
     pushed, most, doubled = timed["inboxes"].split()
     when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
-    verdict = "met" if per_recipient < BUDGET_US else "missed"
+    verdict = "met" if max(ours_per_recipient(result, n) for result in rounds) < BUDGET_US \
+        else "missed"
     return "\n".join([
         f"# Broadcast to {n:,} followers ({when})", "",
         f"Machine: {host.machine()}, {os.cpu_count()} CPUs, Python {host.python_version()}; "
@@ -213,16 +266,21 @@ def render(args, timed: dict, traced: dict) -> str:
         f"Target: the platform's rate limits, not our code, decide how long a broadcast takes. "
         f"WeChat lets an account make 60 mass calls a minute of up to 10,000 openids each, so at "
         f"its fastest it takes a recipient every {BUDGET_US:.0f} µs; our own time per recipient "
-        f"must stay below that. **{per_recipient:.0f} µs: {verdict}.**", "",
+        f"must stay below that. **{per_recipient:.0f} µs (median of {len(rounds)} rounds: "
+        f"{spread} µs): {verdict}.**", "", "The median round:", "",
         "| measure | value |", "|---|---:|",
         f"| recipients (of them in a customer-service window) | {n:,} ({args.window:,}) |",
         f"| confirm: recipients snapshot ({n:,} Delivery rows) | {timed['snapshot_s']:.2f} s |",
         f"| fan-out | {timed['fanout_s']:.2f} s |",
         f"| total | {timed['total_s']:.2f} s |",
-        f"| platform busy (wall time with a request in its handlers) | "
+        f"| platform busy, seen in the platform (wall time with a request in its handlers) | "
         f"{timed['platform_s']:.2f} s |",
-        f"| ours (total - platform busy) | {ours:.2f} s = **{per_recipient:.0f} µs per "
+        f"| **ours (total - platform busy)** | {ours:.2f} s = **{per_recipient:.0f} µs per "
         f"recipient** |",
+        f"| waiting on the platform, seen from our side (wall time with a call in flight: "
+        f"loopback, its HTTP server, its handlers) | {timed['waited_s']:.2f} s |",
+        f"| ours without that wait (total - waiting) | {timed['total_s'] - timed['waited_s']:.2f}"
+        f" s = {(timed['total_s'] - timed['waited_s']) / n * 1e6:.0f} µs per recipient |",
         f"| mass calls (10,000 openids each; limit 60/min) | {timed['mass_calls']} |",
         f"| outcome | {timed['report']} |",
         f"| second confirm + fan-out (nothing to send) | {timed['rerun_s']:.2f} s, "
@@ -232,9 +290,9 @@ def render(args, timed: dict, traced: dict) -> str:
         f"| memory run: tracemalloc peak in our process | **{traced['peak_bytes'] / 2**20:.1f} "
         f"MiB** |",
         f"| memory run: total time under tracemalloc | {traced['total_s']:.2f} s |", "",
-        "How it is measured: two runs, each on a fresh platform, database and Redis; the first "
-        "is timed, the second traced with tracemalloc (which slows Python down about twofold, "
-        "so its time is not the one reported). Our time includes our HTTP client and the "
+        "How it is measured: timed rounds, then one traced with tracemalloc (which slows Python "
+        "down about twofold, so its time is not the one reported), each on a fresh platform, "
+        "database and Redis; the verdict needs every timed round under the budget. Our time includes our HTTP client and the "
         "fake platform's HTTP server on loopback, and the PostgreSQL writes: one snapshot row "
         "per recipient, then one UPDATE per batch outcome. A mass batch of 10,000 is one call; "
         "customer-service recipients are one call each, made on BROADCAST_CUSTOM_WORKERS "
@@ -246,14 +304,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=100_000)
     parser.add_argument("--window", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds (median reported)")
     parser.add_argument("--quick", action="store_true", help="10,000 recipients, 100 in window")
     parser.add_argument("--out", default=str(PROJECT_ROOT / "bench" / "broadcast.md"))
     args = parser.parse_args()
     if args.quick:
         args.recipients, args.window = 10_000, 100
-    timed = measure(args, traced=False)
+    IN_FLIGHT.install()
+    rounds = [measure(args, traced=False) for _ in range(args.rounds)]
     traced = measure(args, traced=True)
-    text = render(args, timed, traced)
+    text = render(args, rounds, traced)
     print(text)
     if not args.quick:
         Path(args.out).write_text(text, encoding="utf-8")
