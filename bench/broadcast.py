@@ -15,12 +15,9 @@ under tracemalloc for the memory held. Report: stdout and bench/broadcast.md.
 """
 import argparse
 import datetime
-import multiprocessing
 import os
 import platform as host
 import sys
-import tempfile
-import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -29,130 +26,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-APP_ID, SECRET = "wxbench000000001", "bench-secret"
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/contestbot_bench_notice")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+from bench.broadcast_platform import (APP_ID, SECRET, BusyClock, openid,  # noqa: E402
+                                      platform_answer, start_platform, wait_on_platform)
+
 TEXT = "网络投票今天开始（8月1日至8月10日），回复“投票”浏览作品并为喜爱的作品投票。"
-
-
-def openid(index: int) -> str:
-    """The bench's n-th user."""
-    return f"oBench{index:07d}"
-
-
-class Timed:
-    """WSGI middleware: the platform's busy time, i.e. the wall time during which at least one
-    request handler runs (concurrent requests are not counted twice); /bench/time and
-    /bench/doubles answer from the child."""
-
-    def __init__(self, app, state):
-        self.app, self.state, self.lock = app, state, threading.Lock()
-        self.busy, self.active, self.since = 0.0, 0, 0.0
-
-    def __call__(self, environ, start_response):
-        path = environ.get("PATH_INFO", "")
-        if path.startswith("/bench/"):
-            start_response("200 OK", [("Content-Type", "text/plain")])
-            return [str(self._answer(path)).encode()]
-        self._enter()
-        try:
-            return list(self.app(environ, start_response))
-        finally:
-            self._leave()
-
-    def _enter(self) -> None:
-        with self.lock:
-            if self.active == 0:
-                self.since = time.perf_counter()
-            self.active += 1
-
-    def _leave(self) -> None:
-        with self.lock:
-            self.active -= 1
-            if self.active == 0:
-                self.busy += time.perf_counter() - self.since
-
-    def _answer(self, path: str):
-        if path == "/bench/time":
-            return self.busy
-        counts = [len(inbox) for inbox in self.state.inbox.values()]
-        return f"{sum(counts)} {max(counts or [0])} {sum(1 for c in counts if c > 1)}"
-
-
-class InFlight:
-    """Our side of the same: the wall time during which at least one of our calls to the
-    platform is in flight (requests.Session.send wrapped), i.e. the time we wait on it."""
-
-    def __init__(self):
-        self.lock, self.busy, self.active, self.since = threading.Lock(), 0.0, 0, 0.0
-
-    def install(self) -> None:
-        import requests
-        real_send = requests.Session.send
-
-        def send(session, request, **kwargs):
-            if "/bench/" in request.url:
-                return real_send(session, request, **kwargs)
-            self._enter()
-            try:
-                return real_send(session, request, **kwargs)
-            finally:
-                self._leave()
-        requests.Session.send = send
-
-    def _enter(self) -> None:
-        with self.lock:
-            if self.active == 0:
-                self.since = time.perf_counter()
-            self.active += 1
-
-    def _leave(self) -> None:
-        with self.lock:
-            self.active -= 1
-            if self.active == 0:
-                self.busy += time.perf_counter() - self.since
-
-
-IN_FLIGHT = InFlight()
-
-
-def platform_child(pipe, recipients: int, window: int) -> None:
-    """Serve the fake platform with `recipients` followers; send the port through the pipe."""
-    import logging
-
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
-    from simulator.platform import create_platform_app
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = create_platform_app({"APP_ID": APP_ID, "APP_SECRET": SECRET, "ACCOUNT_TYPE": "service",
-                               "MEDIA_DIR": tempfile.mkdtemp(prefix="bench-sim-")})
-    state = app.extensions["wechat_sim"]
-    for index in range(recipients):
-        state.add_user(openid(index), subscribed=True)
-        if index < window:
-            state.record_interaction(openid(index), "message")
-    class KeepAlive(WSGIRequestHandler):
-        protocol_version = "HTTP/1.1"  # as WeChat's API: our client reuses its connections
-
-    server = make_server("127.0.0.1", 0, Timed(app.wsgi_app, state), threaded=True,
-                         request_handler=KeepAlive)
-    pipe.send(server.server_port)
-    server.serve_forever()
-
-
-def start_platform(recipients: int, window: int):
-    parent, child = multiprocessing.get_context("fork").Pipe()
-    process = multiprocessing.get_context("fork").Process(
-        target=platform_child, args=(child, recipients, window), daemon=True)
-    process.start()
-    return process, f"http://127.0.0.1:{parent.recv()}"
-
-
-def platform_answer(url: str, what: str) -> str:
-    import requests
-    return requests.get(f"{url}/bench/{what}", timeout=60).text
 
 
 def prepare_bot(url: str, recipients: int, window: int):
@@ -184,14 +64,14 @@ def prepare_bot(url: str, recipients: int, window: int):
     return services
 
 
-def run_broadcast(services, url: str, traced: bool) -> dict:
+def run_broadcast(services, url: str, traced: bool, waited: BusyClock) -> dict:
     """Create, confirm and fan out one broadcast, timed (and traced if `traced`)."""
     from bot.broadcasts import confirm_broadcast, create_broadcast
     from bot.fanout import fan_out
     from bot.wechat import make_api
 
     platform_before = float(platform_answer(url, "time"))
-    waited_before = IN_FLIGHT.busy
+    waited_before = waited.busy
     if traced:
         tracemalloc.start()
     started = time.perf_counter()
@@ -204,7 +84,7 @@ def run_broadcast(services, url: str, traced: bool) -> dict:
     peak = tracemalloc.get_traced_memory()[1] if traced else 0
     tracemalloc.stop()
     platform_s = float(platform_answer(url, "time")) - platform_before
-    waited_s = IN_FLIGHT.busy - waited_before
+    waited_s = waited.busy - waited_before
     again_started = time.perf_counter()
     confirm_broadcast(services, broadcast_id, "bench", enqueue=False)
     again = fan_out(services, make_api(services), broadcast_id)
@@ -216,12 +96,12 @@ def run_broadcast(services, url: str, traced: bool) -> dict:
             "inboxes": platform_answer(url, "doubles")}
 
 
-def measure(args, traced: bool) -> dict:
+def measure(args, traced: bool, waited: BusyClock) -> dict:
     """One broadcast on a fresh platform, database and Redis."""
     process, url = start_platform(args.recipients, args.window)
     try:
         services = prepare_bot(url, args.recipients, args.window)
-        result = run_broadcast(services, url, traced)
+        result = run_broadcast(services, url, traced, waited)
         result["mass_calls"] = mass_calls(services, result["id"])
         services.db_engine.dispose()
         return result
@@ -310,9 +190,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.recipients, args.window = 10_000, 100
-    IN_FLIGHT.install()
-    rounds = [measure(args, traced=False) for _ in range(args.rounds)]
-    traced = measure(args, traced=True)
+    waited = wait_on_platform()
+    rounds = [measure(args, False, waited) for _ in range(args.rounds)]
+    traced = measure(args, True, waited)
     text = render(args, rounds, traced)
     print(text)
     if not args.quick:
