@@ -57,7 +57,7 @@ def resend_open_batch(services, api, broadcast_id: int, text: str) -> None:
         log.info("broadcast %s: re-sending the open mass batch %s", broadcast_id, claim["key"])
         send_batch(services, api, broadcast_id, claim["key"], [row.id for row in rows],
                    [row.openid for row in rows], text)
-    elif claim:
+    elif claim:  # nothing of it is left pending: only the claim remains
         _record(services, broadcast_id, [], {})
 
 

@@ -50,10 +50,9 @@ def votes_today(db, contest, now: datetime) -> int:
 
 def delivery_counts(db, contest_id: str) -> dict[str, int]:
     """Deliveries of this contest that have not gone out, per status."""
-    counts = {status: db.scalar(select(func.count(Delivery.id)).where(  # one partial index each
+    return {status: db.scalar(select(func.count(Delivery.id)).where(  # one partial index each
         Delivery.contest_id == contest_id, Delivery.status == status))
         for status in WAITING_DELIVERIES}
-    return counts
 
 
 def queue_health(connection) -> dict:
