@@ -293,6 +293,7 @@ def build_app(redis_url: str, database_url: str):
 
     settings = load_settings({
         "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": "fuzz-secret",
+        "SECRET_KEY": "fuzz-" + "k" * 40,
         "WECHAT_ENCODING_AES_KEY": AES_KEY, "REDIS_URL": redis_url,
         "DATABASE_URL": database_url, "CONTEST": "jiangmen-2020",
         "CONTEST_NOW": "2020-06-20T10:00:00", "LOG_LEVEL": "CRITICAL",

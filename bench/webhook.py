@@ -159,10 +159,10 @@ def server_environment(app: str, args) -> dict:
            if not key.startswith(("WECHAT_", "GUNICORN_")) and key not in (
                "REDIS_URL", "DATABASE_URL", "CONTEST", "CONTEST_NOW", "LOG_LEVEL")}
     env.update(WECHAT_TOKEN=TOKEN, WECHAT_APP_ID=APP_ID, WECHAT_ENCODING_AES_KEY=AES_KEY,
+               WECHAT_APP_SECRET="bench-secret", SECRET_KEY="bench-" + "k" * 40,
                PYTHONUNBUFFERED="1")
     if app == "bot":
         env.update(
-            WECHAT_APP_SECRET="bench-secret",
             # Nothing in the benchmark may leave the machine: WeChat's API is a closed local port.
             WECHAT_API_BASE_URL="http://127.0.0.1:9", WECHAT_OPEN_BASE_URL="http://127.0.0.1:9",
             REDIS_URL=args.redis_url, DATABASE_URL=args.database_url,

@@ -1,15 +1,20 @@
 """The Flask application factory (like Flask's flaskr tutorial): settings, services, blueprints."""
 import logging
 
+import click
 from flask import Flask
 
 from bot.wxcrypto import MessageCipher
-from config.settings import load_settings
+from config.settings import load_settings, require_secrets
 
 
 def create_app(overrides: dict | None = None, services=None) -> Flask:
     """Build the app from the environment; tests pass overrides or ready-made services."""
     settings = services.settings if services is not None else load_settings(overrides)
+    if click.get_current_context(silent=True) is None:
+        # Serving (gunicorn, tests): refuse public or missing secrets. Commands run through
+        # `flask --app bot.app ...` serve nothing, so an operator's CLI works without them.
+        require_secrets(settings)
     logging.basicConfig(level=settings["LOG_LEVEL"],
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = Flask(__name__, instance_relative_config=True)

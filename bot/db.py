@@ -2,7 +2,7 @@
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
@@ -48,9 +48,3 @@ def session_scope(factory: sessionmaker):
         raise
     finally:
         session.close()
-
-
-def ping(engine: Engine) -> None:
-    """Raise unless the database answers a trivial query."""
-    with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))

@@ -9,7 +9,9 @@ The bot reads CONTEST_NOW when a process starts, so the stack restarts web + wor
 CONTEST_NOW (a few seconds); Redis, the database and the platform with its users keep running.
 The request and the status travel as files in a control directory (see simulator.rehearsal).
 """
+import json
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -23,12 +25,13 @@ from bot.contest import load_contest
 from bot.devstack_supervisor import Supervisor
 from bot.migrate import upgrade_to_head
 from bot.redis_conn import connect_redis, embedded_redis, embedded_redis_url
-from config.settings import load_settings
+from config.settings import INSTANCE_DIR, load_settings
 from simulator.rehearsal import STATUS_FILE, pending_request, write_json
 
 # A fixed EncodingAESKey for the local stack: the simulator talks to the bot in safe mode, like a
 # real account would. Never use it for a real account.
 DEV_AES_KEY = "c29tZS1sb2NhbC1vbmx5LWtleS1mb3ItdGhlLWRldi1zdGE"[:43]
+DEV_SECRETS_FILE = INSTANCE_DIR / "devstack-secrets.json"
 BOT_PROCESSES = ("web", "worker")
 READY_WAIT_S = 60.0
 
@@ -43,6 +46,9 @@ def stack_environment(environ: dict, redis_url: str, rehearsal_start: str) -> di
     sim_port = environ.get("SIM_PORT", "5100")
     env = dict(environ)
     env["REDIS_URL"] = redis_url
+    env["CONTESTBOT_DEV_STACK"] = "1"
+    for key, value in dev_secrets().items():
+        env.setdefault(key, value)
     env.setdefault("CONTEST_NOW", rehearsal_start)
     env.setdefault("WECHAT_API_BASE_URL", f"http://127.0.0.1:{sim_port}")
     env.setdefault("WECHAT_OPEN_BASE_URL", f"http://127.0.0.1:{sim_port}")
@@ -53,6 +59,26 @@ def stack_environment(environ: dict, redis_url: str, rehearsal_start: str) -> di
     env.setdefault("BIND", f"127.0.0.1:{port}")
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
+
+
+def dev_secrets(path: Path = DEV_SECRETS_FILE) -> dict:
+    """This checkout's own random secrets for the local stack (made once, kept under instance/).
+
+    Kept so that console logins and signed links survive a restart of the stack; never public,
+    never used outside the dev stack (production refuses to start without its own).
+    """
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        pass
+    values = {"SECRET_KEY": secrets.token_urlsafe(48), "WECHAT_TOKEN": secrets.token_hex(16),
+              "WECHAT_APP_ID": "wx" + secrets.token_hex(8),
+              "WECHAT_APP_SECRET": secrets.token_hex(16)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump(values, handle)
+    return values
 
 
 def commands(env: dict) -> dict[str, list[str]]:

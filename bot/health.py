@@ -1,11 +1,11 @@
-"""GET /healthz: is Redis reachable, is the database reachable."""
+"""GET /healthz: is Redis reachable, is the database reachable and at the newest migration."""
 import logging
 
 from flask import Blueprint, current_app, jsonify
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.db import ping
+from bot.migrate import head_revision, revision_of
 
 log = logging.getLogger(__name__)
 health = Blueprint("health", __name__)
@@ -32,9 +32,14 @@ def _check_redis(services) -> str:
 
 
 def _check_database(services) -> str:
+    """'ok' only when the schema is the one this code expects (run the release step if not)."""
     try:
-        ping(services.db_engine)
-        return "ok"
+        with services.db_engine.connect() as connection:
+            revision = revision_of(connection)
     except SQLAlchemyError as error:
         log.warning("healthz: database unreachable: %s", type(error).__name__)
         return "unreachable"
+    if revision != head_revision():
+        log.warning("healthz: database schema at %s, expected %s", revision, head_revision())
+        return "not migrated (run the release step)" if revision is None else "schema behind"
+    return "ok"

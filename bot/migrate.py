@@ -1,9 +1,11 @@
 """Schema migrations: run Alembic programmatically against a database URL."""
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
@@ -50,3 +52,27 @@ def current_revision(database_url: str) -> str | None:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str:
+    """The newest revision among the migrations this code ships (read once per process)."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def revision_of(connection) -> str | None:
+    """The revision a live connection's database is at (None: never migrated)."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def main() -> None:
+    """`python -m bot.migrate` (the Procfile's release step): upgrade DATABASE_URL to head."""
+    from config.settings import load_settings
+
+    database_url = load_settings()["DATABASE_URL"]
+    upgrade_to_head(database_url)
+    print(f"database at revision {current_revision(database_url)}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -32,6 +32,9 @@ def _verify_request() -> None:
     settings = _services().settings
     args = request.args
     timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
+    if not settings["WECHAT_TOKEN"]:  # sha1 over an empty token is anyone's to compute
+        log.warning("refused %s /wechat: WECHAT_TOKEN is not set", request.method)
+        abort(403)
     if not signature_matches(args.get("signature"), settings["WECHAT_TOKEN"], timestamp, nonce):
         log.warning("refused %s /wechat: bad or missing signature", request.method)
         abort(403)

@@ -11,10 +11,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 
 DEFAULTS = {
-    # WeChat account (the dev defaults only work against the simulator)
-    "WECHAT_TOKEN": "contestbot-dev-token",
-    "WECHAT_APP_ID": "wxd0000000000dev",
-    "WECHAT_APP_SECRET": "dev-secret-not-for-production",
+    # WeChat account: no defaults (the dev stack generates its own, see bot.devstack)
+    "WECHAT_TOKEN": "",
+    "WECHAT_APP_ID": "",
+    "WECHAT_APP_SECRET": "",
     "WECHAT_ENCODING_AES_KEY": "",
     "WECHAT_PREVIOUS_AES_KEY": "",
     "WECHAT_API_BASE_URL": "https://api.weixin.qq.com",
@@ -28,7 +28,7 @@ DEFAULTS = {
     "REDIS_URL": "",
     "DATABASE_URL": "",
     "MEDIA_ROOT": str(INSTANCE_DIR / "media"),
-    "SECRET_KEY": "dev-only-secret-key-change-me",
+    "SECRET_KEY": "",
     "ADMIN_OPENIDS": "",
     # The contest
     "CONTEST": "jiangmen-2020",
@@ -45,7 +45,15 @@ DEFAULTS = {
     "CONSOLE_SESSION_HOURS": "8",
     # Customer-service sends of a broadcast made side by side (each waits on WeChat's round trip)
     "BROADCAST_CUSTOM_WORKERS": "8",
+    # Set only by `python -m bot.devstack`: its generated secrets and plain-http cookies are allowed
+    "CONTESTBOT_DEV_STACK": "",
 }
+
+REQUIRED_SECRETS = ("SECRET_KEY", "WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_APP_SECRET")
+MIN_SECRET_KEY_BYTES = 32
+# The public defaults of earlier releases: a deployment that still carries one is refused.
+PUBLIC_VALUES = frozenset({"dev-only-secret-key-change-me", "contestbot-dev-token",
+                           "wxd0000000000dev", "dev-secret-not-for-production"})
 
 INT_KEYS = {"WECHAT_TIMESTAMP_TOLERANCE", "WECHAT_MAX_BODY_BYTES", "SESSION_TTL",
             "SESSION_MEMORY_TTL", "SESSION_RESUME_AFTER", "DEDUPE_TTL",
@@ -101,3 +109,35 @@ def admin_openids(value) -> frozenset:
     if isinstance(value, (set, frozenset, list, tuple)):
         return frozenset(value)
     return frozenset(part.strip() for part in str(value).split(",") if part.strip())
+
+
+class InsecureSettings(RuntimeError):
+    """A serving process was started without real secrets."""
+
+
+def secret_problems(settings: dict) -> list[str]:
+    """Each required secret that is missing, a known public value or (SECRET_KEY) too short."""
+    problems = []
+    for key in REQUIRED_SECRETS:
+        value = str(settings.get(key) or "")
+        if not value:
+            problems.append(f"{key} is not set")
+        elif value in PUBLIC_VALUES:
+            problems.append(f"{key} is a public default")
+    key = str(settings.get("SECRET_KEY") or "")
+    if key and key not in PUBLIC_VALUES and len(key.encode()) < MIN_SECRET_KEY_BYTES:
+        problems.append(f"SECRET_KEY is shorter than {MIN_SECRET_KEY_BYTES} bytes")
+    return problems
+
+
+def is_dev_stack(settings: dict) -> bool:
+    """True in the processes `python -m bot.devstack` starts (it sets CONTESTBOT_DEV_STACK=1)."""
+    return str(settings.get("CONTESTBOT_DEV_STACK", "")).strip() == "1"
+
+
+def require_secrets(settings: dict) -> None:
+    """Raise InsecureSettings with one line naming every problem (never in the dev stack)."""
+    problems = [] if is_dev_stack(settings) else secret_problems(settings)
+    if problems:
+        raise InsecureSettings("refusing to start: " + "; ".join(problems)
+                               + " (set them in the environment; see README, Production)")

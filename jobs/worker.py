@@ -5,7 +5,7 @@ import sys
 from rq import Queue, Worker
 
 from bot.redis_conn import connect_redis
-from config.settings import load_settings
+from config.settings import InsecureSettings, load_settings, require_secrets
 
 QUEUES = ("high", "default", "low")
 
@@ -13,6 +13,11 @@ QUEUES = ("high", "default", "low")
 def run_worker(burst: bool = False) -> bool:
     """Work the queues (with the scheduler for timed jobs) until stopped, or until empty in burst."""
     settings = load_settings()
+    try:
+        require_secrets(settings)
+    except InsecureSettings as error:
+        print(f"contestbot worker: {error}", file=sys.stderr, flush=True)
+        sys.exit(2)
     logging.basicConfig(level=settings["LOG_LEVEL"],
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     connection = connect_redis(settings["REDIS_URL"])

@@ -1,6 +1,6 @@
 """The fake WeChat platform as a Flask app: the server-side API, web OAuth and the /sim/ side.
 
-Configuration keys (all optional; defaults match config/settings.py's dev defaults):
+Configuration keys (all optional; the dev stack passes its generated account secrets):
 APP_ID, APP_SECRET, TOKEN, AES_KEY ('' = plaintext), MODE ('safe'|'compatible'|'plain'),
 ACCOUNT_TYPE ('service'|'subscription'), ACCOUNT_ID (the gh_ id), WEBHOOK_URL (the bot's
 /wechat; '' = user actions are recorded but not posted), CLOCK (epoch seconds; tests inject a
@@ -26,9 +26,9 @@ from simulator.state import PlatformState
 from simulator.wechat_user import MODES
 
 DEFAULTS = {
-    "APP_ID": "wxd0000000000dev",
-    "APP_SECRET": "dev-secret-not-for-production",
-    "TOKEN": "contestbot-dev-token",
+    "APP_ID": "wxsimulator000001",
+    "APP_SECRET": "simulator-app-secret",
+    "TOKEN": "simulator-token",
     "AES_KEY": "",
     "MODE": "safe",
     "ACCOUNT_TYPE": "service",

@@ -14,6 +14,7 @@ TOKEN = "test-token"
 APP_ID = "wx1234567890test"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 PREVIOUS_AES_KEY = "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut"
+TEST_SECRET_KEY = "test-secret-key-of-at-least-32-bytes-long"
 COLLECTION_DAY = "2020-06-20T10:00:00"  # 江门 2020: inside the collection phase
 
 
@@ -42,6 +43,7 @@ def bot_settings(redis_url: str, database_url: str, **overrides) -> dict:
     """Settings for a test bot on the test Redis and PostgreSQL."""
     values = {
         "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": "test-secret",
+        "SECRET_KEY": TEST_SECRET_KEY,
         "WECHAT_ENCODING_AES_KEY": AES_KEY, "REDIS_URL": redis_url,
         "DATABASE_URL": database_url, "CONTEST": "jiangmen-2020",
         "CONTEST_NOW": COLLECTION_DAY, "LOG_LEVEL": "WARNING",

@@ -19,7 +19,7 @@ from bot.entries import confirm_entry
 from bot.models import Entry, MediaFile, ValidationResult, Vote
 from bot.services import build_services
 from jobs import context
-from tests.bot_fixtures import AES_KEY, APP_ID, TOKEN, bot_settings
+from tests.bot_fixtures import AES_KEY, APP_ID, TEST_SECRET_KEY, TOKEN, bot_settings
 from tests.platform_fixtures import serve_wsgi
 
 PASSWORD = "correct-horse-9"
@@ -159,7 +159,7 @@ def console(engine, redis_url, database_url, fake_platform_factory, monkeypatch,
             url = stack.enter_context(serve_wsgi(app))
             platform.configure(WEBHOOK_URL=url + "/wechat")
             env = {**settings, "REDIS_URL": redis_url, "DATABASE_URL": database_url,
-                   "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID,
+                   "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "SECRET_KEY": TEST_SECRET_KEY,
                    "WECHAT_ENCODING_AES_KEY": AES_KEY}
             for key, value in env.items():
                 monkeypatch.setenv(key, str(value))

@@ -10,7 +10,7 @@ from bot.db import session_scope
 from bot.entries import confirm_entry
 from bot.models import Entry
 from jobs import context
-from tests.bot_fixtures import AES_KEY, APP_ID, TOKEN
+from tests.bot_fixtures import AES_KEY, APP_ID, TEST_SECRET_KEY, TOKEN
 
 __all__ = ["Stack", "stack", "reply_text", "entry_for"]
 
@@ -72,7 +72,8 @@ def stack(start_bot, fake_platform_factory, monkeypatch, tmp_path, redis_url, da
         bot.services.settings["PUBLIC_BASE_URL"] = bot.url  # known once served
         platform.configure(WEBHOOK_URL=bot.webhook_url)
         env = {**settings, "REDIS_URL": redis_url, "DATABASE_URL": database_url,
-               "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "WECHAT_ENCODING_AES_KEY": AES_KEY}
+               "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "SECRET_KEY": TEST_SECRET_KEY,
+               "WECHAT_ENCODING_AES_KEY": AES_KEY}
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         context.job_services.cache_clear()

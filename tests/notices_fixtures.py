@@ -9,7 +9,7 @@ from sqlalchemy import insert, select
 from bot.db import session_scope
 from bot.models import Broadcast, Delivery, Entrant, Entry, Score, Vote
 from jobs import context
-from tests.bot_fixtures import AES_KEY, APP_ID, TOKEN
+from tests.bot_fixtures import AES_KEY, APP_ID, TEST_SECRET_KEY, TOKEN
 
 SECRET = "test-secret"
 
@@ -69,7 +69,8 @@ def notice_stack(start_bot, fake_platform_factory, monkeypatch, redis_url, datab
         bot = start_bot(routes=routes, **values)
         platform.configure(WEBHOOK_URL=bot.webhook_url)
         env = {**values, "REDIS_URL": redis_url, "DATABASE_URL": database_url,
-               "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "WECHAT_ENCODING_AES_KEY": AES_KEY}
+               "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "SECRET_KEY": TEST_SECRET_KEY,
+               "WECHAT_ENCODING_AES_KEY": AES_KEY}
         for key, value in env.items():
             if isinstance(value, str):
                 monkeypatch.setenv(key, value)

@@ -5,6 +5,7 @@ from rq import Queue, Worker
 from handlers.menu import menu_definition
 from jobs import context
 from jobs.menu import publish_menu
+from simulator.platform import DEFAULTS as SIM_DEFAULTS
 from tests.bot_fixtures import bot_settings
 
 
@@ -12,8 +13,8 @@ from tests.bot_fixtures import bot_settings
 def worker_env(monkeypatch, fake_platform, redis_url, database_url, engine):
     """The environment a worker process reads, pointed at the test services and fake WeChat."""
     settings = {"REDIS_URL": redis_url, "DATABASE_URL": database_url,
-                "WECHAT_API_BASE_URL": fake_platform.url, "WECHAT_APP_ID": "wxd0000000000dev",
-                "WECHAT_APP_SECRET": "dev-secret-not-for-production",
+                "WECHAT_API_BASE_URL": fake_platform.url, "WECHAT_APP_ID": SIM_DEFAULTS["APP_ID"],
+                "WECHAT_APP_SECRET": SIM_DEFAULTS["APP_SECRET"],
                 "PUBLIC_BASE_URL": "https://contest.example.cn"}
     for key, value in settings.items():
         monkeypatch.setenv(key, value)

@@ -110,3 +110,26 @@ def test_migrations_render_as_sql_offline(capsys, tmp_path):
     sql = capsys.readouterr().out
     assert "CREATE TABLE votes" in sql
     assert "CONSTRAINT uq_votes_contest_id_voter_openid_period UNIQUE" in sql
+
+
+def test_healthz_fails_until_the_release_step_has_migrated(empty_postgres_url, start_bot):
+    import os
+    import subprocess
+    import sys
+
+    import requests
+
+    from config.settings import PROJECT_ROOT
+
+    bot = start_bot(DATABASE_URL=empty_postgres_url)
+    before = requests.get(bot.url + "/healthz", timeout=10)
+    assert before.status_code == 503
+    assert before.json()["database"] == "not migrated (run the release step)"
+    release = next(line.split(":", 1)[1] for line in
+                   (PROJECT_ROOT / "Procfile").read_text().splitlines()
+                   if line.startswith("release:"))
+    env = {**os.environ, "DATABASE_URL": empty_postgres_url,
+           "PATH": f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}"}
+    subprocess.run(["bash", "-c", release], cwd=PROJECT_ROOT, env=env, check=True, timeout=120)
+    after = requests.get(bot.url + "/healthz", timeout=10)
+    assert after.status_code == 200 and after.json()["database"] == "ok"

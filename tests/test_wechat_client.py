@@ -8,9 +8,10 @@ import requests
 
 from bot.wechat import WeChatApi
 from config.settings import PROJECT_ROOT, load_settings
+from simulator.platform import DEFAULTS as SIM_DEFAULTS
 
-SIM_APP = {"WECHAT_APP_ID": "wxd0000000000dev",
-           "WECHAT_APP_SECRET": "dev-secret-not-for-production"}
+SIM_APP = {"WECHAT_APP_ID": SIM_DEFAULTS["APP_ID"],
+           "WECHAT_APP_SECRET": SIM_DEFAULTS["APP_SECRET"]}
 
 
 def _api(fake_platform, redis_client, **overrides):
