@@ -1,12 +1,51 @@
-"""WeChat retries: the same message arrives up to 3 times, maybe at once; it must act once."""
+"""WeChat retries and replays: the same message arrives up to 3 times, maybe at once; it acts once.
+
+One Lua script per delivery (one Redis round trip) does three things:
+- remembers the request's (timestamp, nonce, signature) for twice the timestamp tolerance: the
+  same triple carrying another message is a replay of a signed URL (refused);
+- claims the message with a short lease (LEASE_S, renewed every second while the handler runs by
+  one keeper thread per process), so a worker killed mid-message frees it for WeChat's next retry
+  (about 5 s later) instead of leaving it "pending" for minutes;
+- or hands back the stored reply of an earlier delivery.
+The reply is kept for at least the timestamp tolerance, so a replay inside it is answered from
+memory, never processed twice.
+"""
 import logging
+import secrets
+import threading
 import time
 
 import redis
+from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
 PENDING = b"\x00pending"
+LEASE_S = 3.0  # shorter than WeChat's ~5 s between deliveries
+RENEW_EVERY_S = 1.0
+
+CLAIM = """
+if #KEYS == 2 then
+  local seen = redis.call('GET', KEYS[2])
+  if seen and seen ~= KEYS[1] then return {'replay', false} end
+  if not seen then redis.call('SET', KEYS[2], KEYS[1], 'EX', ARGV[3]) end
+end
+local current = redis.call('GET', KEYS[1])
+if not current then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return {'claimed', false}
+end
+if string.sub(current, 1, string.len(ARGV[4])) == ARGV[4] then return {'pending', false} end
+return {'stored', current}
+"""
+RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+
+class Replayed(Exception):
+    """A signed request (timestamp, nonce, signature) seen before with a different message."""
 
 
 def dedupe_key(message: dict) -> str:
@@ -18,36 +57,94 @@ def dedupe_key(message: dict) -> str:
     return "inbound:{0}:{1}".format(sender, message.get("MsgId", ""))
 
 
+class LeaseKeeper:
+    """One daemon thread per process that renews the leases of the messages being handled."""
+
+    def __init__(self, client: redis.Redis, lease_ms: int):
+        self.renew = client.register_script(RENEW)
+        self.lease_ms = lease_ms
+        self.active: dict[str, bytes] = {}
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+
+    def hold(self, key: str, token: bytes) -> None:
+        """Keep renewing key's lease while it still holds token."""
+        with self.lock:
+            self.active[key] = token
+            if self.thread is None or not self.thread.is_alive():  # started lazily: after fork
+                self.thread = threading.Thread(target=self._run, daemon=True, name="lease-keeper")
+                self.thread.start()
+
+    def release(self, key: str) -> None:
+        """Stop renewing key's lease."""
+        with self.lock:
+            self.active.pop(key, None)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(RENEW_EVERY_S)
+            with self.lock:
+                held = list(self.active.items())
+            for key, token in held:
+                try:
+                    self.renew(keys=[key], args=[token, self.lease_ms])
+                except RedisError as error:
+                    log.warning("lease renewal failed: %s", type(error).__name__)
+
+
 class ReplyOnce:
     """Runs a message's handler once; every delivery of that message gets the same reply."""
 
-    def __init__(self, client: redis.Redis, ttl_s: int, wait_s: float, poll_s: float = 0.02):
+    def __init__(self, client: redis.Redis, ttl_s: int, wait_s: float, replay_ttl_s: int = 600,
+                 poll_s: float = 0.02, lease_s: float = LEASE_S):
         self.redis = client
-        self.ttl_s = ttl_s
+        self.ttl_s = max(ttl_s, replay_ttl_s // 2)  # retry memory >= the timestamp tolerance
+        self.replay_ttl_s = replay_ttl_s
         self.wait_s = wait_s
         self.poll_s = poll_s
+        self.lease_ms = int(lease_s * 1000)
+        self.claim = client.register_script(CLAIM)
+        self.keeper = LeaseKeeper(client, self.lease_ms)
 
-    def run(self, key: str, produce) -> str:
-        """The reply for key: produced here if this is the first delivery, else the stored one."""
-        if self.redis.set(key, PENDING, nx=True, ex=self.ttl_s):
-            try:
-                reply = produce()
-            except BaseException:
-                self.redis.delete(key)
-                raise
-            self.redis.set(key, reply.encode("utf-8"), ex=self.ttl_s)
-            return reply
-        return self._wait_for_first(key)
+    def run(self, key: str, produce, request_id: str = "") -> str:
+        """The reply for key: produced here if no live delivery holds it, else the stored one."""
+        token = PENDING + secrets.token_hex(8).encode()
+        outcome, stored = self._claim(key, token, request_id)
+        if outcome == b"replay":
+            raise Replayed(key.split(":")[0])
+        if outcome == b"stored":
+            return stored.decode("utf-8")
+        if outcome == b"claimed":
+            return self._produce(key, token, produce)
+        return self._wait_for_first(key, token, produce)
 
-    def _wait_for_first(self, key: str) -> str:
+    def _claim(self, key: str, token: bytes, request_id: str = ""):
+        keys = [key, f"signed-request:{request_id}"] if request_id else [key]
+        return self.claim(keys=keys, args=[token, self.lease_ms, self.replay_ttl_s, PENDING])
+
+    def _produce(self, key: str, token: bytes, produce) -> str:
+        self.keeper.hold(key, token)
+        try:
+            reply = produce()
+        except BaseException:
+            self.keeper.release(key)
+            self.redis.delete(key)
+            raise
+        self.keeper.release(key)
+        self.redis.set(key, reply.encode("utf-8"), ex=self.ttl_s)
+        return reply
+
+    def _wait_for_first(self, key: str, token: bytes, produce) -> str:
         deadline = time.monotonic() + self.wait_s
         while time.monotonic() < deadline:
-            stored = self.redis.get(key)
-            if stored is None:
-                break
-            if stored != PENDING:
-                return stored.decode("utf-8")
             time.sleep(self.poll_s)
-        # The first delivery is still working (or died): an empty answer stops WeChat's retries.
+            outcome, stored = self._claim(key, token)
+            if outcome == b"stored":
+                return stored.decode("utf-8")
+            if outcome == b"claimed":  # the first delivery's lease ran out: its worker died
+                log.warning("took over %s: the first delivery stopped renewing its lease",
+                            key.split(":")[0])
+                return self._produce(key, token, produce)
+        # The first delivery is still working: an empty answer, WeChat's next retry asks again.
         log.warning("retry of %s answered empty: first delivery not finished", key.split(":")[0])
         return ""

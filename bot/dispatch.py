@@ -37,12 +37,15 @@ class _NotRemembered(Exception):
         self.reply_xml = reply_xml
 
 
-def handle_inbound(services, xml_text: str, fields: dict) -> str:
-    """The reply XML for one message ('' for none); retried deliveries share the first reply."""
+def handle_inbound(services, xml_text: str, fields: dict, request_id: str = "") -> str:
+    """The reply XML for one message ('' for none); retried deliveries share the first reply.
+
+    Raises bot.dedupe.Replayed when request_id (the signed query) came before with another message.
+    """
     try:
         try:
             return services.replies.run(dedupe_key(fields),
-                                        lambda: _reply_xml(services, xml_text))
+                                        lambda: _reply_xml(services, xml_text), request_id)
         except RedisError:
             log.error("redis unavailable: answering msg_id=%s without retry protection",
                       fields.get("MsgId", "event"))

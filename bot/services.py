@@ -60,7 +60,8 @@ def build_services(settings: dict, redis_client: redis.Redis | None = None) -> S
         clock=clock_from_settings(settings, contest),
         queue=Queue("default", connection=client),
         sessions=sessions,
-        replies=ReplyOnce(client, settings["DEDUPE_TTL"], settings["DEDUPE_WAIT_SECONDS"]),
+        replies=ReplyOnce(client, settings["DEDUPE_TTL"], settings["DEDUPE_WAIT_SECONDS"],
+                          replay_ttl_s=2 * settings["WECHAT_TIMESTAMP_TOLERANCE"]),
         chat=ChatEngine(build_routes(), sessions, settings["SESSION_RESUME_AFTER"]),
         chat_env=make_chat_environment(),
     )

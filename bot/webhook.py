@@ -7,6 +7,7 @@ import time
 
 from flask import Blueprint, Response, abort, current_app, request
 
+from bot.dedupe import Replayed
 from bot.dispatch import UnreadableMessage, handle_inbound
 from bot.signing import signature_matches, timestamp_is_fresh
 from bot.wxcrypto import DecryptError, MessageCipher
@@ -56,6 +57,9 @@ def receive():
     _verify_request()
     envelope = _parse_or_400(request.get_data())
     encrypted = request.args.get("encrypt_type", "raw").lower() == "aes"
+    if not encrypted and _plaintext_refused():
+        log.warning("refused POST /wechat: plaintext message while safe mode is configured")
+        abort(403)
     inner_xml, key = (_decrypt_or_refuse(envelope) if encrypted
                       else (request.get_data(as_text=True), None))
     message = envelope if not encrypted else _parse_or_400(inner_xml)
@@ -63,15 +67,31 @@ def receive():
         log.warning("refused POST /wechat: not a WeChat message")
         abort(400)
     try:
-        reply_xml = handle_inbound(_services(), inner_xml, message)
+        reply_xml = handle_inbound(_services(), inner_xml, message, _request_id())
     except UnreadableMessage as error:
         log.warning("refused POST /wechat: message unreadable (%s)", error)
         abort(400)
+    except Replayed:
+        log.warning("refused POST /wechat: signed query replayed with another message")
+        abort(403)
     if not reply_xml:
         return Response("success", mimetype="text/plain")
     if encrypted:
         reply_xml = _cipher().encrypt_reply(reply_xml, request.args.get("nonce", ""), key)
     return Response(reply_xml, mimetype="application/xml")
+
+
+def _plaintext_refused() -> bool:
+    """Safe mode: with an AES key, only encrypted bodies, unless compatible mode is configured."""
+    settings = _services().settings
+    return bool(settings["WECHAT_ENCODING_AES_KEY"]) and settings["WECHAT_MESSAGE_MODE"] != "compatible"
+
+
+def _request_id() -> str:
+    """The signed part of the query: the same triple may not carry two different messages."""
+    args = request.args
+    return "{0}:{1}:{2}".format(args.get("timestamp", ""), args.get("nonce", ""),
+                                args.get("signature", ""))
 
 
 def _parse_or_400(body) -> dict:

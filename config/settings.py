@@ -17,6 +17,9 @@ DEFAULTS = {
     "WECHAT_APP_SECRET": "",
     "WECHAT_ENCODING_AES_KEY": "",
     "WECHAT_PREVIOUS_AES_KEY": "",
+    # With an AES key: 'safe' refuses plaintext POSTs; 'compatible' (WeChat's transition mode)
+    # also accepts them. Ignored without a key.
+    "WECHAT_MESSAGE_MODE": "safe",
     "WECHAT_API_BASE_URL": "https://api.weixin.qq.com",
     "WECHAT_OPEN_BASE_URL": "https://open.weixin.qq.com",
     "WECHAT_ACCOUNT_TYPE": "service",
@@ -37,7 +40,7 @@ DEFAULTS = {
     "SESSION_TTL": "604800",
     "SESSION_MEMORY_TTL": "2592000",
     "SESSION_RESUME_AFTER": "1800",
-    "DEDUPE_TTL": "120",
+    "DEDUPE_TTL": "300",  # never less than WECHAT_TIMESTAMP_TOLERANCE (enforced in bot.dedupe)
     "DEDUPE_WAIT_SECONDS": "4.0",
     # Public origin of this server, used in links sent to users
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
@@ -84,6 +87,8 @@ def load_settings(overrides: dict | None = None, environ=None) -> dict:
         settings["DATABASE_URL"] = default_database_url()
     settings["ADMIN_OPENIDS"] = admin_openids(settings["ADMIN_OPENIDS"])
     settings["WECHAT_TEMPLATE_IDS"] = template_ids(settings["WECHAT_TEMPLATE_IDS"])
+    if settings["WECHAT_MESSAGE_MODE"] not in ("safe", "compatible"):
+        raise ValueError("WECHAT_MESSAGE_MODE must be 'safe' or 'compatible'")
     if settings["WECHAT_ACCOUNT_TYPE"] not in ("service", "subscription"):
         raise ValueError("WECHAT_ACCOUNT_TYPE must be 'service' or 'subscription'")
     return settings

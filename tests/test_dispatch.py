@@ -33,6 +33,12 @@ def count_slowly(turn):
     return Step(END, "test_count", {"n": n})
 
 
+def count_very_slowly(turn):
+    n = turn.app.redis.incr("test:counter")
+    time.sleep(float(turn.app.redis.get("test:slow") or 0))
+    return Step(END, "test_count", {"n": n})
+
+
 def explode(turn):
     raise RuntimeError("handler bug")
 
@@ -42,7 +48,8 @@ SURVEY = Conversation(
     entry_points=[Route(words("开始"), start_survey)],
     states={"FIRST": [Route(any_text(), receive_name)], "SECOND": [Route(any_text(), receive_age)]},
 )
-TEST_COMMANDS = [Route(words("计数"), count_slowly), Route(words("出错"), explode)]
+TEST_COMMANDS = [Route(words("计数"), count_slowly), Route(words("慢计数"), count_very_slowly),
+                 Route(words("出错"), explode)]
 
 
 @pytest.fixture
@@ -179,3 +186,58 @@ def test_a_non_text_message_inside_a_conversation_is_asked_again(test_bot):
     user.send_text("开始")
     assert "文字" in user.send_image("img").content
     assert "第二问" in user.send_text("小李").content
+
+
+def test_a_replay_inside_the_timestamp_tolerance_is_answered_from_memory(test_bot):
+    # Issue 13's replay at 125 s, in miniature: a retry memory (DEDUPE_TTL) shorter than the
+    # timestamp tolerance used to forget the message while its signed query was still valid.
+    bot = test_bot(DEDUPE_TTL="1", WECHAT_TIMESTAMP_TOLERANCE="300")
+    user = bot.user()
+    delivery = user.build("text", Content="计数")
+    timestamp, nonce = str(int(time.time())), "424242"
+    assert user.deliver(delivery, timestamp=timestamp, nonce=nonce).content == "第1次"
+    time.sleep(2.2)  # past the configured retry memory, well inside the tolerance
+    assert user.deliver(delivery, timestamp=timestamp, nonce=nonce).content == "第1次"
+    assert bot.services.redis.get("test:counter") == b"1"
+
+
+def test_a_signed_query_replayed_with_another_message_is_refused(test_bot):
+    # Plaintext mode: the signature covers token, timestamp and nonce, not the body; whoever saw
+    # one callback URL could post any body with it while the timestamp is fresh.
+    bot = test_bot(WECHAT_ENCODING_AES_KEY="")
+    user = bot.user(mode="plain")
+    timestamp, nonce = str(int(time.time())), "777"
+    assert user.deliver(user.build("text", Content="计数"), timestamp=timestamp,
+                        nonce=nonce).content == "第1次"
+    forged = user.deliver(user.build("text", Content="计数"), timestamp=timestamp, nonce=nonce)
+    assert forged.status_code == 403
+    assert bot.services.redis.get("test:counter") == b"1"
+
+
+def test_a_claim_whose_worker_died_is_taken_over_by_the_next_delivery(test_bot):
+    bot = test_bot()
+    user = bot.user()
+    delivery = user.build("text", Content="计数")
+    replies = bot.services.replies
+    key = f"inbound:{user.openid}:{delivery.msg_id}"
+    # What a SIGKILLed worker leaves: a claim, and nobody renewing it.
+    outcome, _ = replies._claim(key, b"\x00pendingdead")
+    assert outcome == b"claimed"
+    started = time.monotonic()
+    assert user.deliver(delivery).content == "第1次"  # WeChat's retry, a few seconds later
+    assert time.monotonic() - started < 4.5
+    assert bot.services.redis.get("test:counter") == b"1"
+
+
+def test_a_slow_first_delivery_keeps_its_claim_past_the_lease(test_bot):
+    bot = test_bot()
+    bot.services.redis.set("test:slow", "4")
+    user = bot.user()
+    delivery = user.build("text", Content="慢计数")
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(user.deliver, delivery)
+        time.sleep(3.5)  # past the 3 s lease: only renewal keeps the claim
+        retry = pool.submit(user.deliver, delivery)
+        assert first.result().content == "第1次"
+        assert retry.result().content == "第1次"
+    assert bot.services.redis.get("test:counter") == b"1"

@@ -171,3 +171,32 @@ def test_with_redis_down_the_user_gets_an_apology_not_a_500(start_bot):
     reply = bot.user().send_text("帮助")
     assert reply.status_code == 200
     assert "抱歉" in reply.content
+
+
+def _copied_safe_mode_query(bot, user, delivery) -> dict:
+    """The query string of a real safe-mode callback, as an eavesdropper copies it."""
+    from simulator.xmlmsg import new_nonce, sign
+
+    timestamp, nonce = str(int(time.time())), new_nonce()
+    _, encrypt = user.wire_body(delivery)
+    return {"signature": sign(user.token, timestamp, nonce), "timestamp": timestamp,
+            "nonce": nonce, "openid": user.openid}
+
+
+def test_safe_mode_refuses_a_plaintext_body_with_a_copied_signature(start_bot):
+    bot = start_bot(ADMIN_OPENIDS="oAdmin")
+    admin = bot.user(openid="oAdmin")
+    query = _copied_safe_mode_query(bot, admin, admin.build("text", Content="帮助"))
+    forged = ("<xml><ToUserName>gh</ToUserName><FromUserName>oAdmin</FromUserName>"
+              "<CreateTime>1</CreateTime><MsgType>text</MsgType><Content>统计</Content>"
+              "<MsgId>99</MsgId></xml>")
+    answer = requests.post(bot.webhook_url, params=query, data=forged.encode())
+    assert answer.status_code == 403
+    assert "报名" not in answer.text and "统计" not in answer.text
+
+
+def test_compatible_mode_must_be_chosen_to_accept_plaintext_beside_a_key(start_bot):
+    bot = start_bot(WECHAT_MESSAGE_MODE="compatible")
+    plain = bot.user(openid="oPlain", mode="plain")
+    assert "报名" in plain.send_text("帮助").content
+    assert "报名" in bot.user(openid="oSafe").send_text("帮助").content

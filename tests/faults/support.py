@@ -81,7 +81,8 @@ def _pings(client) -> bool:
 
 class TcpProxy:
     """A loopback TCP proxy to `target`; cut() drops every connection and refuses new ones
-    (accepted then closed at once, like a database host gone away), restore() lets them in."""
+    (accepted then closed at once, like a database host gone away), restore() lets them in;
+    pause() holds every byte (a host that stopped answering), resume() lets them flow again."""
 
     def __init__(self, target_host: str, target_port: int):
         self.target = (target_host, target_port)
@@ -95,6 +96,7 @@ class TcpProxy:
         self.pairs: list = []
         self.refused = 0
         self.stopped = False
+        self.paused = False
         threading.Thread(target=self._accept, daemon=True, name=f"proxy-{self.port}").start()
 
     def _accept(self) -> None:
@@ -123,6 +125,9 @@ class TcpProxy:
                 readable, _, _ = select.select(sockets, [], [], 0.2)
                 if self.stopped:
                     return
+                if self.paused:
+                    time.sleep(0.05)
+                    continue
                 for sock in readable:
                     data = sock.recv(65536)
                     if not data:
@@ -144,6 +149,12 @@ class TcpProxy:
 
     def restore(self) -> None:
         self.open = True
+
+    def pause(self) -> None:
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
 
     def close(self) -> None:
         self.stopped = True
