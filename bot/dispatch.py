@@ -7,12 +7,12 @@ import logging
 from redis.exceptions import LockError, RedisError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from wechatpy import parse_message
-from wechatpy.replies import create_reply
 
 from bot.conversation import Turn
 from bot.dedupe import dedupe_key
 from bot.delivery import take_deferred
 from bot.render import render_chat
+from bot.xmlsafe import text_reply
 from handlers.events import EVENT_ROUTES, menu_word
 
 log = logging.getLogger(__name__)
@@ -65,14 +65,19 @@ def _reply_xml(services, xml_text: str) -> str:
     except DATABASE_UNAVAILABLE:
         log.exception("database unavailable: msg_id=%s type=%s answered with the apology",
                       message.id, message.type)
-        raise _NotRemembered(create_reply(
-            render_chat(services.chat_env, "apology", {}), message).render()) from None
+        raise _NotRemembered(_reply(render_chat(services.chat_env, "apology", {}),
+                                    message)) from None
     except Exception:
         log.exception("handler failed: msg_id=%s type=%s", message.id, message.type)
         texts = [render_chat(services.chat_env, "apology", {})]
     if not texts:
         return ""
-    return create_reply(_fit("\n\n".join(texts)), message).render()
+    return _reply(_fit("\n\n".join(texts)), message)
+
+
+def _reply(text: str, message) -> str:
+    """The reply goes back to the sender, from the account the message was sent to."""
+    return text_reply(text, message.source, message.target)
 
 
 def respond(services, message) -> list:

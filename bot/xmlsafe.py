@@ -1,4 +1,7 @@
-"""Parsing untrusted XML bodies: no DTDs, no entities, no external references."""
+"""Untrusted XML both ways: parsing bodies (no DTDs, entities or external references) and
+writing passive replies that stay well-formed whatever the user text holds."""
+import re
+import time
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -29,3 +32,22 @@ def _text_of(element: Element, depth: int):
             raise BadXml("nested too deep")
         return {child.tag: _text_of(child, depth + 1) for child in element}
     return element.text or ""
+
+
+# Characters XML 1.0 cannot carry at all, even escaped; dropped from replies.
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def cdata(text: str) -> str:
+    """text as CDATA that any content keeps well-formed: ']]>' split across two sections."""
+    clean = _NOT_XML.sub("", str(text))
+    return "<![CDATA[" + clean.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def text_reply(content: str, to_user: str, from_user: str, now: float | None = None) -> str:
+    """The passive text reply XML: the one place replies are built, so user text cannot break it."""
+    created = int(time.time() if now is None else now)
+    return (f"<xml><ToUserName>{cdata(to_user)}</ToUserName>"
+            f"<FromUserName>{cdata(from_user)}</FromUserName>"
+            f"<CreateTime>{created}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+            f"<Content>{cdata(content)}</Content></xml>")

@@ -85,8 +85,27 @@ def table_sheet(book, name: str, title: str, headers: list[str], rows: list[list
     sheet.freeze_panes = "A3"
 
 
+# A cell starting with one of these is a formula (or DDE) to Excel and WPS once edited or typed.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text_cells(book) -> None:
+    """Every string cell stays text: no <f> element, and a quote prefix keeps it text if edited.
+
+    openpyxl writes any string starting with '=' as a formula; entrants type titles.
+    """
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                value = cell.value
+                if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+
+
 def to_bytes(book) -> bytes:
-    """The workbook as .xlsx bytes."""
+    """The workbook as .xlsx bytes, every user string written as text."""
+    as_text_cells(book)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
