@@ -151,6 +151,7 @@ class FormField(StrictModel):
     not_after_date: date | Literal["today"] | None = None
     applies_to_kinds: list[str] = []
     applies_to_categories: list[str] = []
+    judge_visible: bool = False  # shown to judges under blind judging (an allow-list)
 
     @field_validator("pattern")
     @classmethod

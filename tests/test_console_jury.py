@@ -3,6 +3,7 @@ maximum, progress, the organizers' score table, and importing score sheets (.xls
 import io
 from decimal import Decimal
 
+import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
@@ -137,3 +138,29 @@ def test_files_that_are_not_score_sheets_are_refused(console):  # noqa: F811
     assert missing.status_code == 400 and "请选择" in missing.get_data(as_text=True)
     huge = _import(client, io.BytesIO(b"x" * (6 * 1024 * 1024)))
     assert huge.status_code == 413 and "文件过大" in huge.get_data(as_text=True)
+
+
+SCORED_SEEDS = ["jiangmen-2020", "gansu-2023", "guangxi-2022", "shandong-2021-housing"]
+
+
+@pytest.mark.parametrize("contest_id", SCORED_SEEDS)
+def test_blind_jury_pages_show_only_the_fields_marked_judge_visible(console, contest_id):
+    stack = console(contest=contest_id)
+    contest = stack.services.contest
+    stack.user("judge1", "judge")
+    category = contest.categories[0].id if contest.categories else None
+    values = {field.id: f"甄别{index:02d}值" for index, field in enumerate(contest.form)}
+    kinds = [kind.id for kind in contest.entrant_kinds] or ["individual"]
+    entries = [stack.add_entry(f"oBlind{kind}", values, kind=kind, category=category,
+                               state="finalist") for kind in kinds]
+    judge = stack.client("judge1")
+    for entry in entries:
+        html = judge.get(f"/console/jury/{entry.id}").get_data(as_text=True)
+        for field in contest.form:
+            shown = values[field.id] in html
+            if not field.judge_visible:
+                assert not shown, f"{contest_id}: {field.label} shown to a blind judge"
+        visible = [f for f in contest.form if f.judge_visible and f.type == "text"
+                   and f.applies(entry.entrant_kind, entry.category)]
+        assert any(values[f.id] in html for f in visible), f"{contest_id}: nothing to judge"
+    assert "oBlind" not in judge.get("/console/jury").get_data(as_text=True)

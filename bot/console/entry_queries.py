@@ -76,17 +76,21 @@ def get_entry(db, contest_id: str, entry_id: int, lock: bool = False) -> Entry:
     return entry
 
 
-def answers(contest, entry: Entry, hidden_roles=frozenset()) -> list[dict]:
-    """Every form answer with its label from the contest YAML, in the form's order."""
+def answers(contest, entry: Entry, judge_view: bool = False) -> list[dict]:
+    """Every form answer with its label from the contest YAML, in the form's order.
+
+    judge_view: only the fields the YAML marks `judge_visible` (blind judging is an allow-list:
+    a field added to a form later stays hidden from judges until someone decides otherwise).
+    """
     form = dict(entry.form or {})
     rows = []
     for field in contest.form:
-        if field.role in hidden_roles or not (field.id in form or
-                                               field.applies(entry.entrant_kind, entry.category)):
+        if (judge_view and not field.judge_visible) or not (
+                field.id in form or field.applies(entry.entrant_kind, entry.category)):
             continue
         rows.append({"id": field.id, "label": field.label, "role": field.role,
                      "text": answer_text(contest, field, form.pop(field.id, None))})
-    if not hidden_roles:
+    if not judge_view:
         rows += [{"id": key, "label": key, "role": None, "text": answer_text(contest, None, value)}
                  for key, value in form.items()]
     return rows

@@ -6,7 +6,6 @@ from bot.console.auth import current_user
 from bot.console.blueprint import JUDGE, ORGANIZER, ConsoleError, allow, console, services, \
     with_session
 from bot.console.entry_queries import answers, get_entry
-from bot.console.labels import BLIND_ROLES
 from bot.console.score_import import import_scores
 from bot.console.scoring import (entry_scores, judgeable, jury_entries, parse_sheet, save_scores,
                                  scores_by_judge)
@@ -49,7 +48,7 @@ def _sheet_page(db, contest, entry, values: dict, errors: list, status: int = 20
     blind = contest.scoring.blind_judging and current_user().role == JUDGE
     return render_template(
         "console/jury_entry.html", contest=contest, scoring=contest.scoring, entry=entry,
-        answers=answers(contest, entry, BLIND_ROLES if blind else frozenset()), blind=blind,
+        answers=answers(contest, entry, judge_view=blind), blind=blind,
         values=values, errors=errors, can_score=current_user().role == JUDGE), status
 
 

@@ -29,9 +29,6 @@ ACTION_LABELS = {
     "scores.saved": "评分", "scores.imported": "导入评分", "console.login": "登录",
     "console.logout": "退出", "console.user_created": "创建账号",
 }
-# Form-field roles hidden from judges when judging is blind.
-BLIND_ROLES = frozenset({"entrant_name", "contact_name", "phone", "email", "address",
-                         "organization"})
 
 
 def state_label(state: str | None) -> str:
