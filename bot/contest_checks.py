@@ -2,7 +2,7 @@
 
 Each check raises ConfigProblem with the key path that breaks the rule, e.g. "phases[1].end".
 """
-from bot.contest_schema import ConfigProblem
+from bot.contest_schema import PERSONAL_ROLES, PERSONAL_TYPES, ConfigProblem
 
 LISTS_WITH_IDS = ("phases", "eligibility", "entrant_kinds", "form", "categories", "pledges",
                   "awards", "notices")
@@ -109,6 +109,9 @@ def _check_field(contest, key: str, field, asked: dict) -> None:
         if getattr(field, low) is not None and getattr(field, high) is not None \
                 and getattr(field, low) > getattr(field, high):
             raise ConfigProblem(f"{key}.{high}", f"is smaller than {low}")
+    if field.judge_visible and (field.role in PERSONAL_ROLES or field.type in PERSONAL_TYPES):
+        raise ConfigProblem(f"{key}.judge_visible", f"a blind jury may not see "
+                            f"{field.role or field.type} fields: they name or reach the entrant")
     if field.pattern is not None and not field.pattern_message:
         raise ConfigProblem(f"{key}.pattern_message", "a pattern needs the message shown to "
                             "the entrant when an answer does not match it")

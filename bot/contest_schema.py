@@ -128,6 +128,10 @@ FieldType = Literal["text", "choice", "phone", "email", "date", "duration", "num
                     "postcode", "category", "topic"]
 FieldRole = Literal["title", "synopsis", "entrant_name", "contact_name", "phone", "email",
                     "organization", "address"]
+# What a blind jury may never see, whatever the YAML marks judge_visible.
+PERSONAL_ROLES = frozenset({"entrant_name", "contact_name", "phone", "email", "organization",
+                            "address"})
+PERSONAL_TYPES = frozenset({"phone", "email", "postcode"})
 
 
 class FormField(StrictModel):

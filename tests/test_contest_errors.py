@@ -190,3 +190,11 @@ def test_every_problem_is_kept(tmp_path):
     keys = {key for key, _ in error.problems}
     assert {"nam", "name", "entrant_kinds[0].max_entries"} <= keys
     assert "more problem" in error.reason
+
+
+def test_a_blind_jury_may_not_be_shown_a_personal_field(tmp_path):
+    text = MINIMAL.replace("    max_length: 30\n", "    max_length: 30\n"
+                           "  - id: phone\n    label: 联系电话\n    type: phone\n"
+                           "    judge_visible: true\n")
+    error = error_for(tmp_path, text)
+    assert error.key == "form[1].judge_visible" and "blind jury" in error.reason
