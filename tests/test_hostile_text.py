@@ -16,7 +16,7 @@ from tests.voting_helpers import add_entries, add_followers, start_voting_bot
 BAD_TITLE = "坏]]>标题\x01<b>&amp;"
 SHOWN_TITLE = "坏]]>标题<b>&amp;"  # the control character cannot travel in XML: dropped
 FORMULAS = ['=HYPERLINK("http://evil.example/x","点我")', "=cmd|' /C calc'!A0", "+1+1", "-2+3",
-            "@SUM(A1)", "\t=1+1", "\r=1+1"]
+            "@SUM(A1)", "\t=1+1", "\r=1+1", "=坏\x01\x1f字"]
 SCRIPT_TITLE = "<script>alert(1)</script>\"'"
 
 
@@ -83,8 +83,9 @@ def test_every_export_writes_formula_like_text_as_text(console):
     book = load_workbook(io.BytesIO(client.get("/console/exports/summary.xlsx").data))
     values = {cell.value for sheet in book.worksheets for row in sheet.iter_rows()
               for cell in row}
-    for formula in FORMULAS:  # the entrant's characters, as typed (XML reads CR back as LF)
-        assert formula.replace("\r", "\n") in values
+    for formula in FORMULAS:  # the entrant's characters, as typed (XML reads CR back as LF;
+        # control characters cannot be stored in .xlsx at all: dropped rather than a 500)
+        assert re.sub("[\x01-\x08\x0b\x0c\x0e-\x1f]", "", formula.replace("\r", "\n")) in values
     cell = next(cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row
                 if cell.value == FORMULAS[0])
     assert cell.data_type == "s" and cell.quotePrefix

@@ -7,8 +7,8 @@ import math
 
 from bot.console.export_layouts import (TALL, Section, layout_for, leftover_rows, value_of)
 from bot.console.labels import kind_label, local_time
-from bot.console.xlsx_style import (boxed, new_workbook, sheet_title, title_row, to_bytes,
-                                    widths)
+from bot.console.xlsx_style import (boxed, new_workbook, put, sheet_title, title_row,
+                                    to_bytes, widths)
 
 COLUMNS = 4
 COLUMN_WIDTHS = [16, 30, 16, 30]
@@ -28,7 +28,7 @@ def _merge(sheet, row: int, first: int, last: int) -> None:
 
 
 def _section(sheet, row: int, title: str) -> None:
-    boxed(sheet.cell(row=row, column=1, value=title), label=True)
+    boxed(put(sheet, row, 1, title), label=True)
     for column in range(2, COLUMNS + 1):
         boxed(sheet.cell(row=row, column=column), label=True)
     sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=COLUMNS)
@@ -41,8 +41,8 @@ def _pairs(sheet, row: int, pairs: list, contest, entry) -> None:
         text = value_of(contest, entry, source)
         texts.append(text)
         column = 1 + 2 * index
-        boxed(sheet.cell(row=row, column=column, value=label), label=True)
-        boxed(sheet.cell(row=row, column=column + 1, value=text))
+        boxed(put(sheet, row, column, label), label=True)
+        boxed(put(sheet, row, column + 1, text))
     if len(pairs) == 1:
         _merge(sheet, row, 2, COLUMNS)
     tall = any(label in TALL for label, _ in pairs)

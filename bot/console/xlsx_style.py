@@ -7,6 +7,7 @@ import io
 import re
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
@@ -18,6 +19,8 @@ CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+# Text starting with these is read as a formula by Excel/WPS (at once, or when the cell is edited)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def new_workbook() -> Workbook:
@@ -25,6 +28,18 @@ def new_workbook() -> Workbook:
     book = Workbook()
     book.remove(book.active)
     return book
+
+
+def put(sheet, row: int, column: int, value=None):
+    """Write a cell: text is always a string cell showing the same characters, never a formula
+    (openpyxl would store `=...` as one), minus the control characters .xlsx cannot hold."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        cell.data_type = "s"
+        cell.quotePrefix = True  # Excel and WPS keep it text even after the cell is edited
+    return cell
 
 
 def sheet_title(text: str) -> str:
@@ -35,7 +50,7 @@ def sheet_title(text: str) -> str:
 def title_row(sheet, row: int, text: str, columns: int, size: int = 16, bold: bool = True,
               height: float = 32) -> None:
     """A merged row across `columns` holding a title or a line under it."""
-    cell = sheet.cell(row=row, column=1, value=text)
+    cell = put(sheet, row, 1, text)
     cell.font = Font(name=FONT, size=size, bold=bold)
     cell.alignment = CENTER if bold else LEFT
     if columns > 1:
@@ -56,7 +71,7 @@ def boxed(cell, label: bool = False, center: bool = False):
 def header_row(sheet, row: int, headers: list[str]) -> None:
     """Bold bordered column headers."""
     for column, text in enumerate(headers, start=1):
-        boxed(sheet.cell(row=row, column=column, value=text), label=True)
+        boxed(put(sheet, row, column, text), label=True)
     sheet.row_dimensions[row].height = 30
 
 
@@ -64,7 +79,7 @@ def data_rows(sheet, first_row: int, rows: list[list]) -> None:
     """Bordered data rows from `first_row` on."""
     for offset, values in enumerate(rows):
         for column, value in enumerate(values, start=1):
-            boxed(sheet.cell(row=first_row + offset, column=column, value=value),
+            boxed(put(sheet, first_row + offset, column, value),
                   center=not isinstance(value, str) or len(value) <= 12)
 
 
@@ -85,27 +100,8 @@ def table_sheet(book, name: str, title: str, headers: list[str], rows: list[list
     sheet.freeze_panes = "A3"
 
 
-# A cell starting with one of these is a formula (or DDE) to Excel and WPS once edited or typed.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def as_text_cells(book) -> None:
-    """Every string cell stays text: no <f> element, and a quote prefix keeps it text if edited.
-
-    openpyxl writes any string starting with '=' as a formula; entrants type titles.
-    """
-    for sheet in book.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                value = cell.value
-                if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-                    cell.data_type = "s"
-                    cell.quotePrefix = True
-
-
 def to_bytes(book) -> bytes:
-    """The workbook as .xlsx bytes, every user string written as text."""
-    as_text_cells(book)
+    """The workbook as .xlsx bytes."""
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.console.export_layouts import value_of
 from bot.console.labels import (VERDICT_LABELS, answer_text, category_label, kind_label,
                                 local_time, state_label)
-from bot.console.xlsx_style import (CENTER, boxed, header_row, new_workbook, table_sheet,
+from bot.console.xlsx_style import (CENTER, boxed, header_row, new_workbook, put, table_sheet,
                                     title_row, to_bytes, widths)
 from bot.models import Entry, ValidationResult
 
@@ -57,7 +57,7 @@ def gansu_sheet(book, contest, entries: list) -> None:
                       value_of(contest, entry, "unit_name|person_organization|person_name"),
                       entry.code]
             for column, value in enumerate(values, start=1):
-                boxed(sheet.cell(row=row, column=column, value=value), center=column in (1, 2, 7))
+                boxed(put(sheet, row, column, value), center=column in (1, 2, 7))
             row += 1
         if row - first > 1:
             sheet.merge_cells(start_row=first, start_column=1, end_row=row - 1, end_column=1)
