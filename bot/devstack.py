@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import shutil
+import string
 import sys
 import tempfile
 import time
@@ -28,10 +29,8 @@ from bot.redis_conn import connect_redis, embedded_redis, embedded_redis_url
 from config.settings import INSTANCE_DIR, load_settings
 from simulator.rehearsal import STATUS_FILE, pending_request, write_json
 
-# A fixed EncodingAESKey for the local stack: the simulator talks to the bot in safe mode, like a
-# real account would. Never use it for a real account.
-DEV_AES_KEY = "c29tZS1sb2NhbC1vbmx5LWtleS1mb3ItdGhlLWRldi1zdGE"[:43]
 DEV_SECRETS_FILE = INSTANCE_DIR / "devstack-secrets.json"
+AES_KEY_ALPHABET = string.ascii_letters + string.digits
 BOT_PROCESSES = ("web", "worker")
 READY_WAIT_S = 60.0
 
@@ -52,7 +51,6 @@ def stack_environment(environ: dict, redis_url: str, rehearsal_start: str) -> di
     env.setdefault("CONTEST_NOW", rehearsal_start)
     env.setdefault("WECHAT_API_BASE_URL", f"http://127.0.0.1:{sim_port}")
     env.setdefault("WECHAT_OPEN_BASE_URL", f"http://127.0.0.1:{sim_port}")
-    env.setdefault("WECHAT_ENCODING_AES_KEY", DEV_AES_KEY)
     env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
     env.setdefault("SIM_WEBHOOK_URL", f"http://127.0.0.1:{port}/wechat")
     env.setdefault("SIM_PORT", sim_port)
@@ -65,15 +63,23 @@ def dev_secrets(path: Path = DEV_SECRETS_FILE) -> dict:
     """This checkout's own random secrets for the local stack (made once, kept under instance/).
 
     Kept so that console logins and signed links survive a restart of the stack; never public,
-    never used outside the dev stack (production refuses to start without its own).
+    never used outside the dev stack (production refuses to start without its own). The AES key
+    makes the simulator talk to the bot in safe mode, as a real account would.
     """
     try:
-        return json.loads(path.read_text())
+        values = json.loads(path.read_text())
     except (OSError, ValueError):
-        pass
-    values = {"SECRET_KEY": secrets.token_urlsafe(48), "WECHAT_TOKEN": secrets.token_hex(16),
-              "WECHAT_APP_ID": "wx" + secrets.token_hex(8),
-              "WECHAT_APP_SECRET": secrets.token_hex(16)}
+        values = {}
+    made = {"SECRET_KEY": lambda: secrets.token_urlsafe(48),
+            "WECHAT_TOKEN": lambda: secrets.token_hex(16),
+            "WECHAT_APP_ID": lambda: "wx" + secrets.token_hex(8),
+            "WECHAT_APP_SECRET": lambda: secrets.token_hex(16),
+            "WECHAT_ENCODING_AES_KEY": lambda: "".join(
+                secrets.choice(AES_KEY_ALPHABET) for _ in range(43))}
+    missing = {key: make() for key, make in made.items() if not values.get(key)}
+    if not missing:
+        return values
+    values.update(missing)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as handle:

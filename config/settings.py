@@ -48,7 +48,7 @@ DEFAULTS = {
     "CONSOLE_SESSION_HOURS": "8",
     # Customer-service sends of a broadcast made side by side (each waits on WeChat's round trip)
     "BROADCAST_CUSTOM_WORKERS": "8",
-    # Set only by `python -m bot.devstack`: its generated secrets and plain-http cookies are allowed
+    # Set only by `python -m bot.devstack` (plain-http cookies on 127.0.0.1)
     "CONTESTBOT_DEV_STACK": "",
 }
 
@@ -141,8 +141,9 @@ def is_dev_stack(settings: dict) -> bool:
 
 
 def require_secrets(settings: dict) -> None:
-    """Raise InsecureSettings with one line naming every problem (never in the dev stack)."""
-    problems = [] if is_dev_stack(settings) else secret_problems(settings)
+    """Raise InsecureSettings with one line naming every problem (the dev stack included: it
+    generates real secrets, so its marker can never open a server that lacks them)."""
+    problems = secret_problems(settings)
     if problems:
         raise InsecureSettings("refusing to start: " + "; ".join(problems)
                                + " (set them in the environment; see README, Production)")

@@ -67,6 +67,12 @@ def test_public_defaults_and_a_short_key_are_refused(process):
         assert f"{key} is a public default" in line
 
 
+def test_the_dev_stack_marker_does_not_lift_the_check():
+    settings = load_settings({"CONTESTBOT_DEV_STACK": "1"})
+    with pytest.raises(InsecureSettings, match="SECRET_KEY is not set"):
+        create_app(overrides=settings)
+
+
 def test_the_old_public_secret_key_is_refused_too():
     settings = load_settings({"SECRET_KEY": OLD_PUBLIC_KEY, "WECHAT_TOKEN": "t" * 20,
                               "WECHAT_APP_ID": "wx0123456789abcdef", "WECHAT_APP_SECRET": "s" * 32})
