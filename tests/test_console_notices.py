@@ -57,11 +57,64 @@ def test_results_are_computed_reviewed_and_published_once(console):  # noqa: F81
     assert "作品甲" in page and "一等奖" in page and "公布此结果" in page
     with stack.services.db() as db:
         sheet = db.scalars(select(ResultSheet)).one()
-    assert client.post(f"/console/results/{sheet.id}/publish").status_code == 302
+    assert "将通知1件作品的参赛者（1人）" in page
+    confirmed = {"confirm": "yes", "notify_count": "1"}
+    assert client.post(f"/console/results/{sheet.id}/publish", data=confirmed).status_code == 302
     assert "已公布" in client.get("/console/results").get_data(as_text=True)
     newer = client.post("/console/results/compute")
     newer_id = int(newer.location.rsplit("=", 1)[1])
-    refused = client.post(f"/console/results/{newer_id}/publish")
+    refused = client.post(f"/console/results/{newer_id}/publish", data=confirmed)
     assert refused.status_code == 409 and "已公布" in refused.get_data(as_text=True)
     assert client.get("/console/results?sheet=abc").status_code == 400
     assert client.get("/console/results?sheet=999").status_code == 404
+
+
+def _computed_without_scores(console):
+    stack = console(now="2020-08-05T10:00:00")  # 江门: the public vote runs until 8-10
+    stack.user("org", "organizer")
+    stack.user("jud", "judge")
+    a = stack.add_entry("oA", {"name": "甲", "title": "作品甲"}, state="approved")
+    b = stack.add_entry("oB", {"name": "乙", "title": "作品乙"}, state="approved")
+    client = stack.client("org")
+    computed = client.post("/console/results/compute")
+    sheet_id = int(computed.location.rsplit("=", 1)[1])
+    return stack, client, sheet_id, (a, b)
+
+
+def test_the_results_page_says_what_is_missing_before_publishing(console):  # noqa: F811
+    _, client, sheet_id, (a, b) = _computed_without_scores(console)
+    page = client.get(f"/console/results?sheet={sheet_id}").get_data(as_text=True)
+    assert f"以下作品没有评审得分：{a.code}、{b.code}" in page or \
+        f"以下作品没有评审得分：{b.code}、{a.code}" in page
+    assert "尚未评完的评委：jud（已评0/2件）" in page
+    assert "网络投票尚未结束（截至2020-08-10 23:59）" in page
+    assert "公布后将通知2件作品的参赛者（2人）" in page and "缺少评分仍公布" in page
+
+
+def test_one_click_cannot_publish_results_without_scores(console):  # noqa: F811
+    stack, client, sheet_id, _ = _computed_without_scores(console)
+    unconfirmed = client.post(f"/console/results/{sheet_id}/publish")
+    assert unconfirmed.status_code == 400
+    assert "公布后将通知2件作品的参赛者（2人）" in unconfirmed.get_data(as_text=True)
+    stale = client.post(f"/console/results/{sheet_id}/publish",
+                        data={"confirm": "yes", "notify_count": "1"})
+    assert stale.status_code == 400  # the page counted another audience: look again
+    missing = client.post(f"/console/results/{sheet_id}/publish",
+                          data={"confirm": "yes", "notify_count": "2"})
+    assert missing.status_code == 409 and "没有评审得分" in missing.get_data(as_text=True)
+    with stack.services.db() as db:
+        assert db.get(ResultSheet, sheet_id).state == "computed"
+    stack.run_worker()
+    assert stack.pushed("oA") == [] and stack.pushed("oB") == []
+
+
+def test_an_override_publishes_with_missing_scores_and_is_audited(console):  # noqa: F811
+    stack, client, sheet_id, _ = _computed_without_scores(console)
+    done = client.post(f"/console/results/{sheet_id}/publish",
+                       data={"confirm": "yes", "notify_count": "2", "override": "yes"})
+    assert done.status_code == 302
+    with stack.services.db() as db:
+        assert db.get(ResultSheet, sheet_id).state == "published"
+        line = db.scalars(select(AuditLog).where(
+            AuditLog.action == "results.publish_override")).one()
+    assert line.actor == "org" and len(line.detail["unscored"]) == 2

@@ -4,9 +4,10 @@ compute the results table → review → publish."""
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from bot import broadcasts, publication, results
+from bot import audit, broadcasts, publication, results
 from bot.console.auth import current_user
 from bot.console.blueprint import ConsoleError, console, services, with_session
+from bot.console.results_readiness import readiness
 from bot.models import AUDIENCES, Broadcast, ResultSheet
 
 AUDIENCE_LABELS = {"followers": "全部关注者", "entrants": "全部参赛者",
@@ -98,8 +99,10 @@ def results_page(db):
     if wanted and chosen is None:
         raise ConsoleError(404, "没有找到这张结果表。")
     review = publication.review(services(), chosen.id) if chosen else None
+    ready = readiness(services(), db, review) if review else None
     return render_template("console/results.html", contest=contest, sheets=sheets,
-                           review=review, published=publication.published_sheet_id(services()))
+                           review=review, ready=ready,
+                           published=publication.published_sheet_id(services()))
 
 
 @console.post("/results/compute")
@@ -119,6 +122,7 @@ def results_publish(db, sheet_id: int):
     sheet = db.get(ResultSheet, sheet_id)
     if sheet is None or sheet.contest_id != services().contest.id:
         raise ConsoleError(404, "没有找到这张结果表。")
+    _check_publish_confirmed(db, sheet)
     db.rollback()
     try:
         publication.publish_results(services(), sheet_id, current_user().username)
@@ -126,3 +130,22 @@ def results_publish(db, sheet_id: int):
         raise ConsoleError(409, "这张结果表已被新的计算取代，或本赛事结果已公布。") from None
     flash("结果已公布，正在通知每位参赛者。", "success")
     return redirect(url_for("console.results_page", sheet=sheet_id))
+
+
+def _check_publish_confirmed(db, sheet) -> None:
+    """Refuse unless the organizer confirmed the audience size and, if scores are missing,
+    ticked the override (which is audited)."""
+    ready = readiness(services(), db, publication.review(services(), sheet.id))
+    if request.form.get("confirm") != "yes" or \
+            request.form.get("notify_count") != str(ready.notified_entries):
+        raise ConsoleError(400, f"请勾选确认后再公布：公布后将通知{ready.notified_entries}件作品的"
+                                f"参赛者（{ready.notified_people}人）。")
+    if not ready.blocking:
+        return
+    if request.form.get("override") != "yes":
+        raise ConsoleError(409, "以下作品没有评审得分：" + "、".join(ready.unscored)
+                           + "。请先完成评分；确需公布请勾选“缺少评分仍公布”。")
+    audit.record(db, current_user().username, "results.publish_override", "result_sheet",
+                 sheet.id, services().now(), unscored=ready.unscored,
+                 unfinished_judges=len(ready.unfinished_judges))
+    db.commit()
