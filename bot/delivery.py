@@ -128,7 +128,7 @@ def _try(services, delivery_id: int, openid: str, channel: str, call) -> str:
         if not isinstance(error, requests.ReadTimeout):  # a read timeout: it may have gone
             _settle(services, delivery_id, errmsg=type(error).__name__)
         raise TransientDeliveryError(type(error).__name__) from error
-    _settle(services, delivery_id, status="sent", channel=channel, sent_at=_now())
+    _settle(services, delivery_id, status="sent", channel=channel, sent_at=_now(), errmsg=None)
     return "sent"
 
 

@@ -28,6 +28,9 @@ ACTION_LABELS = {
     "entry.screened": "初审", "entry.finalist": "入围设置", "vote.invalidated": "作废选票",
     "scores.saved": "评分", "scores.imported": "导入评分", "console.login": "登录",
     "console.logout": "退出", "console.user_created": "创建账号",
+    "entry.video_received": "收到视频（对话）", "broadcast.create": "创建群发",
+    "broadcast.confirm": "确认群发", "broadcast.cancel": "取消群发", "results.compute": "计算结果",
+    "results.publish": "公布结果", "results.publish_override": "缺少评分仍公布结果",
 }
 
 
