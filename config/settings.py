@@ -43,6 +43,8 @@ DEFAULTS = {
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     "LOG_LEVEL": "INFO",
     "CONSOLE_SESSION_HOURS": "8",
+    # Session cookie sent only over HTTPS (the dev stack, plain http on 127.0.0.1, sets it to 0)
+    "SESSION_COOKIE_SECURE": "1",
     # Customer-service sends of a broadcast made side by side (each waits on WeChat's round trip)
     "BROADCAST_CUSTOM_WORKERS": "8",
 }
@@ -51,6 +53,9 @@ INT_KEYS = {"WECHAT_TIMESTAMP_TOLERANCE", "WECHAT_MAX_BODY_BYTES", "SESSION_TTL"
             "SESSION_MEMORY_TTL", "SESSION_RESUME_AFTER", "DEDUPE_TTL",
             "BROADCAST_CUSTOM_WORKERS"}
 FLOAT_KEYS = {"WECHAT_HTTP_TIMEOUT", "DEDUPE_WAIT_SECONDS", "CONSOLE_SESSION_HOURS"}
+BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
+BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True,
+              "0": False, "false": False, "no": False, "off": False}
 
 
 def default_database_url() -> str:
@@ -63,6 +68,11 @@ def _coerce(key: str, value):
         return int(value)
     if key in FLOAT_KEYS:
         return float(value)
+    if key in BOOL_KEYS and not isinstance(value, bool):
+        word = str(value).strip().lower()
+        if word not in BOOL_WORDS:  # a typo must not turn a guard off
+            raise ValueError(f"{key} must be 1 or 0 (true/false), not {value!r}")
+        return BOOL_WORDS[word]
     return value
 
 
