@@ -4,6 +4,7 @@ import logging
 import click
 from flask import Flask
 
+from bot.web_security import install_web_security
 from bot.wxcrypto import MessageCipher
 from config.settings import load_settings, require_secrets
 
@@ -20,6 +21,7 @@ def create_app(overrides: dict | None = None, services=None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(SECRET_KEY=settings["SECRET_KEY"],
                       MAX_CONTENT_LENGTH=settings["WECHAT_MAX_BODY_BYTES"])
+    install_web_security(app, settings)
     if services is None:
         from bot.services import build_services
 

@@ -45,7 +45,6 @@ def stack_environment(environ: dict, redis_url: str, rehearsal_start: str) -> di
     sim_port = environ.get("SIM_PORT", "5100")
     env = dict(environ)
     env["REDIS_URL"] = redis_url
-    env["CONTESTBOT_DEV_STACK"] = "1"
     for key, value in dev_secrets().items():
         env.setdefault(key, value)
     env.setdefault("CONTEST_NOW", rehearsal_start)
@@ -56,6 +55,7 @@ def stack_environment(environ: dict, redis_url: str, rehearsal_start: str) -> di
     env.setdefault("SIM_PORT", sim_port)
     env.setdefault("BIND", f"127.0.0.1:{port}")
     env.setdefault("PYTHONUNBUFFERED", "1")
+    env.setdefault("SESSION_COOKIE_SECURE", "0")  # plain http on 127.0.0.1
     return env
 
 

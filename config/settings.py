@@ -46,10 +46,10 @@ DEFAULTS = {
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     "LOG_LEVEL": "INFO",
     "CONSOLE_SESSION_HOURS": "8",
+    # Session cookie sent only over HTTPS (the dev stack, plain http on 127.0.0.1, sets it to 0)
+    "SESSION_COOKIE_SECURE": "1",
     # Customer-service sends of a broadcast made side by side (each waits on WeChat's round trip)
     "BROADCAST_CUSTOM_WORKERS": "8",
-    # Set only by `python -m bot.devstack` (plain-http cookies on 127.0.0.1)
-    "CONTESTBOT_DEV_STACK": "",
 }
 
 REQUIRED_SECRETS = ("SECRET_KEY", "WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_APP_SECRET")
@@ -62,6 +62,9 @@ INT_KEYS = {"WECHAT_TIMESTAMP_TOLERANCE", "WECHAT_MAX_BODY_BYTES", "SESSION_TTL"
             "SESSION_MEMORY_TTL", "SESSION_RESUME_AFTER", "DEDUPE_TTL",
             "BROADCAST_CUSTOM_WORKERS"}
 FLOAT_KEYS = {"WECHAT_HTTP_TIMEOUT", "DEDUPE_WAIT_SECONDS", "CONSOLE_SESSION_HOURS"}
+BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
+BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True,
+              "0": False, "false": False, "no": False, "off": False}
 
 
 def default_database_url() -> str:
@@ -74,6 +77,11 @@ def _coerce(key: str, value):
         return int(value)
     if key in FLOAT_KEYS:
         return float(value)
+    if key in BOOL_KEYS and not isinstance(value, bool):
+        word = str(value).strip().lower()
+        if word not in BOOL_WORDS:  # a typo must not turn a guard off
+            raise ValueError(f"{key} must be 1 or 0 (true/false), not {value!r}")
+        return BOOL_WORDS[word]
     return value
 
 
@@ -135,14 +143,9 @@ def secret_problems(settings: dict) -> list[str]:
     return problems
 
 
-def is_dev_stack(settings: dict) -> bool:
-    """True in the processes `python -m bot.devstack` starts (it sets CONTESTBOT_DEV_STACK=1)."""
-    return str(settings.get("CONTESTBOT_DEV_STACK", "")).strip() == "1"
-
-
 def require_secrets(settings: dict) -> None:
     """Raise InsecureSettings with one line naming every problem (the dev stack included: it
-    generates real secrets, so its marker can never open a server that lacks them)."""
+    generates real secrets of its own)."""
     problems = secret_problems(settings)
     if problems:
         raise InsecureSettings("refusing to start: " + "; ".join(problems)

@@ -47,6 +47,7 @@ def bot_settings(redis_url: str, database_url: str, **overrides) -> dict:
         "WECHAT_ENCODING_AES_KEY": AES_KEY, "REDIS_URL": redis_url,
         "DATABASE_URL": database_url, "CONTEST": "jiangmen-2020",
         "CONTEST_NOW": COLLECTION_DAY, "LOG_LEVEL": "WARNING",
+        "SESSION_COOKIE_SECURE": "0",  # the test servers speak plain http
     }
     values.update(overrides)
     return load_settings(values)

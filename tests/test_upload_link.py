@@ -432,7 +432,7 @@ http.get(pageUrl, (response) => {
   let html = "";
   response.on("data", (part) => html += part);
   response.on("end", () => {
-    eval(html.match(/<script>([\s\S]*?)<\/script>/)[1]);
+    eval(html.match(/<script[^>]*>([\s\S]*?)<\/script>/)[1]);
     const file = {name: fileName, size: blob.length, type: "video/mp4",
                   slice: (from, to) => blob.subarray(from, to)};
     el("file").files = [file];

@@ -23,8 +23,6 @@ def register_console(app) -> None:
     # the H5 pages have their own rules, so flask-wtf does not check every POST of the app.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     app.config["WTF_CSRF_TIME_LIMIT"] = int(hours * 3600)
-    if app.config.get("SESSION_COOKIE_SAMESITE") is None:
-        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     if "csrf" not in app.extensions:
         CSRFProtect(app)
     register_filters(app)

@@ -2,7 +2,9 @@
 
 The login lives in the Flask session (a signed cookie) under console_* keys, so the H5 pages'
 keys in the same cookie are left alone. The user is re-read from the database on every request:
-a disabled account or a changed role takes effect at once.
+a disabled account or a changed role takes effect at once. The session also holds the account's
+session version: logout, a password change or disabling bumps it in the database, which ends
+every session of that account, including a cookie someone saved before.
 """
 import logging
 import time
@@ -11,16 +13,16 @@ from flask import current_app, g, redirect, render_template, request, session, u
 from werkzeug.security import check_password_hash
 
 from bot import audit
+from bot.console import login_limit
 from bot.console.blueprint import (MAX_UPLOAD_BYTES, ConsoleError, allow, console, public,
                                    roles_of, services)
+from bot.console.users import end_sessions
 from bot.models import ConsoleUser
 
 log = logging.getLogger(__name__)
 
-USER_KEY, SINCE_KEY = "console_user_id", "console_login_at"
+USER_KEY, SINCE_KEY, VERSION_KEY = "console_user_id", "console_login_at", "console_version"
 DEFAULT_SESSION_HOURS = 8
-FAILED_LOGINS_ALLOWED = 10  # per username per 15 minutes
-FAILED_LOGIN_WINDOW_S = 900
 
 
 def session_hours() -> float:
@@ -63,11 +65,13 @@ def _logged_in_user() -> ConsoleUser | None:
         return None
     with services().db() as db:
         user = db.get(ConsoleUser, user_id)
-    return None if user is None or user.disabled else user
+    if user is None or user.disabled or user.session_version != session.get(VERSION_KEY):
+        return None
+    return user
 
 
 def _forget_login() -> None:
-    for key in (USER_KEY, SINCE_KEY, "csrf_token"):
+    for key in (USER_KEY, SINCE_KEY, VERSION_KEY, "csrf_token"):
         session.pop(key, None)
 
 
@@ -94,17 +98,18 @@ def login_submit():
     name = (request.form.get("username") or "").strip()[:64]
     password = request.form.get("password") or ""
     target = request.form.get("next", "")
-    if _too_many_failures(name):
+    if not login_limit.take_attempt(services().redis, name):
         return _refuse_login("登录失败次数过多，请15分钟后再试。", target, 429)
     with services().db() as db:
         user = db.query(ConsoleUser).filter_by(username=name).one_or_none()
         if user is None or user.disabled or not check_password_hash(user.password_hash, password):
-            _count_failure(name)
             return _refuse_login("用户名或密码错误，或账号已停用。", target, 401)
         audit.record(db, user.username, "console.login", "console_user", user.id, services().now())
         db.commit()
+    login_limit.give_back(services().redis, name)
     _forget_login()
     session[USER_KEY], session[SINCE_KEY] = user.id, time.time()
+    session[VERSION_KEY] = user.session_version
     log.info("console login: user %s (%s)", user.id, user.role)
     return redirect(_safe_next(target))
 
@@ -113,29 +118,13 @@ def _refuse_login(message: str, target: str, status: int):
     return render_template("console/login.html", error=message, notice="", next=target), status
 
 
-def _failure_key(name: str) -> str:
-    return f"console:login-failures:{name}"
-
-
-def _too_many_failures(name: str) -> bool:
-    count = services().redis.get(_failure_key(name))
-    return count is not None and int(count) >= FAILED_LOGINS_ALLOWED
-
-
-def _count_failure(name: str) -> None:
-    key = _failure_key(name)
-    pipe = services().redis.pipeline()
-    pipe.incr(key)
-    pipe.expire(key, FAILED_LOGIN_WINDOW_S)
-    pipe.execute()
-
-
 @console.post("/logout")
 @allow("organizer", "judge")
 def logout():
-    """End the console session."""
+    """End the console session, and every other session of this account."""
     user = current_user()
     with services().db() as db:
+        end_sessions(db, user.id)
         audit.record(db, user.username, "console.logout", "console_user", user.id,
                      services().now())
         db.commit()

@@ -9,6 +9,7 @@ from functools import wraps
 
 from flask import Blueprint, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
+from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from config.settings import PROJECT_ROOT
@@ -90,6 +91,15 @@ for _code in _STATUS_TEXT:
 def _database_error(_error):
     log.exception("console: database error on %s", request.endpoint)
     return message_page(503, "服务繁忙", "数据库暂时不可用，请稍后再试。")
+
+
+@console.errorhandler(RedisError)
+def _redis_error(_error):
+    log.exception("console: Redis error on %s", request.endpoint)
+    if request.endpoint in ("console.login", "console.login_submit"):
+        return render_template("console/login.html", error="暂时无法登录，请稍后再试。",
+                               notice="", next=request.form.get("next", "")), 503
+    return message_page(503, "服务繁忙", "服务暂时不可用，请稍后再试。")
 
 
 def with_session(view):

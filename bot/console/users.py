@@ -2,7 +2,7 @@
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
@@ -40,13 +40,22 @@ def create_user(services, username: str, password: str, role: str) -> ConsoleUse
     return user
 
 
+def end_sessions(db, user_id: int) -> None:
+    """Bump the account's session version: every session cookie issued before stops working."""
+    db.execute(update(ConsoleUser).where(ConsoleUser.id == user_id)
+               .values(session_version=ConsoleUser.session_version + 1))
+
+
 def _change(services, username: str, action: str, **values) -> None:
+    """Change an account and end its sessions (a new password or a disabled account)."""
     with session_scope(services.db) as db:
         user = db.scalars(select(ConsoleUser).where(ConsoleUser.username == username)).first()
         if user is None:
             raise UserError(f"no user {username!r}")
         for key, value in values.items():
             setattr(user, key, value)
+        db.flush()
+        end_sessions(db, user.id)
         audit.record(db, "cli", action, "console_user", user.id, services.now())
 
 

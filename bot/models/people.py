@@ -2,7 +2,7 @@
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, PrimaryKeyConstraint, String, UniqueConstraint
+from sqlalchemy import Boolean, Integer, PrimaryKeyConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base
@@ -55,6 +55,8 @@ class ConsoleUser(Base):
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped by logout and a password change: session cookies carrying an older one are refused
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def __repr__(self) -> str:
         return f"<ConsoleUser {self.username} {self.role}>"
