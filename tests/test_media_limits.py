@@ -174,3 +174,18 @@ def test_a_storage_cap_below_one_file_is_a_config_error(tmp_path, storage):
     with pytest.raises(ContestConfigError) as error:
         load_contest(str(path))
     assert "entrant_limits.max_storage_mb" in str(error.value)
+
+
+def test_first_chunks_sent_at_once_cannot_all_take_the_last_room(stack, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    stack = stack(contest=_contest(tmp_path, max_storage_mb=1, max_uploads_in_flight=20))
+    openid = stack.follower("oRacer")
+    codes = [str(101 + n) for n in range(8)]
+    for code in codes:
+        entry_for(stack, openid, title=f"作品{code}")
+    tabs = [Uploader(stack.link(openid, code)) for code in codes]
+    with ThreadPoolExecutor(len(tabs)) as pool:
+        answers = list(pool.map(lambda tab: tab.put("r.mp4", b"r" * CHUNK, 0, 600 * 1024), tabs))
+    assert sorted(answer.status_code for answer in answers) == [200] + [413] * 7
+    assert len(stack.uploads()) == 1
