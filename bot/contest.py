@@ -13,7 +13,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from bot.contest_checks import check_contest
 from bot.contest_rules import Award, Notice, Scoring, Texts, Voting
-from bot.contest_schema import (DEFAULT_TIMEZONE, ConfigProblem, EntrantKind, FormField,
+from bot.contest_schema import (DEFAULT_TIMEZONE, ConfigProblem, EntrantKind, EntrantLimits,
+                                FormField,
                                 Phase, Pledge, Question, StrictModel, Text, zone)
 from bot.contest_video import Category, VideoRules
 from bot.contest_yaml import ContestConfigError, config_error, read_mapping
@@ -42,6 +43,7 @@ class Contest(StrictModel):
     phases: list[Phase]
     eligibility: list[Question] = []
     entrant_kinds: list[EntrantKind] = []
+    entrant_limits: EntrantLimits = EntrantLimits()
     categories: list[Category] = []
     form: list[FormField] = []
     video_rules: VideoRules = VideoRules()
@@ -106,6 +108,13 @@ class Contest(StrictModel):
     def kind(self, kind_id: str) -> EntrantKind | None:
         """The entrant kind with that id, or None."""
         return next((kind for kind in self.entrant_kinds if kind.id == kind_id), None)
+
+    def entry_limit(self, kind_id: str) -> tuple[int, bool]:
+        """Most entries one entrant may have as that kind, and True when the notice sets it."""
+        kind = self.kind(kind_id)
+        if kind is not None and kind.max_entries is not None:
+            return kind.max_entries, True
+        return self.entrant_limits.max_entries, False
 
     def category(self, category_id: str) -> Category | None:
         """The category with that id, or None."""

@@ -13,6 +13,7 @@ def check_contest(contest) -> None:
     _check_unique_ids(contest)
     _check_phases(contest)
     _check_entries(contest)
+    _check_storage(contest)
     _check_kind_refs(contest)
     _check_form(contest)
     _check_voting_and_scoring(contest)
@@ -44,6 +45,17 @@ def _check_phases(contest) -> None:
                                 f"{previous.id!r} ends ({previous.end:%Y-%m-%d %H:%M:%S}); "
                                 f"list phases in order, without overlaps")
         previous = phase
+
+
+def _check_storage(contest) -> None:
+    cap = contest.entrant_limits.max_storage_mb
+    files = [(None, contest.video_rules)] + [(c.id, contest.video_rules_for(c.id))
+                                             for c in contest.categories]
+    for category, rules in files:
+        if rules.max_file_mb is not None and rules.max_file_mb > cap:
+            raise ConfigProblem("entrant_limits.max_storage_mb",
+                                f"{cap} MB is less than one file of {rules.max_file_mb:g} MB "
+                                f"(max_file_mb{' of ' + category if category else ''})")
 
 
 def _check_entries(contest) -> None:

@@ -124,6 +124,14 @@ class EntrantKind(StrictModel):
     form_title: str = ""
 
 
+class EntrantLimits(StrictModel):
+    """What one entrant (openid) may take of the server in one contest; not from the notices."""
+
+    max_entries: Annotated[int, Field(ge=1, le=1000)] = 20
+    max_storage_mb: Annotated[int, Field(ge=1)] = 10240
+    max_uploads_in_flight: Annotated[int, Field(ge=1, le=20)] = 3
+
+
 FieldType = Literal["text", "choice", "phone", "email", "date", "duration", "number",
                     "postcode", "category", "topic"]
 FieldRole = Literal["title", "synopsis", "entrant_name", "contact_name", "phone", "email",

@@ -19,10 +19,11 @@ NOT_COUNTED = ("withdrawn",)
 class EntryLimitReached(Exception):
     """The entrant already has as many entries of this kind as the contest allows."""
 
-    def __init__(self, limit: int, count: int):
+    def __init__(self, limit: int, count: int, set_by_notice: bool = True):
         super().__init__(f"limit {limit} reached ({count})")
         self.limit = limit
         self.count = count
+        self.set_by_notice = set_by_notice
 
 
 def count_entries(session: Session, contest_id: str, openid: str, kind: str) -> int:
@@ -50,11 +51,10 @@ def confirm_entry(session: Session, *, contest, openid: str, kind: str, category
     limit; codes are retried on the unique constraint when two users confirm at once.
     """
     entrant = _locked_entrant(session, openid, at)
-    limit = contest.kind(kind).max_entries if contest.kind(kind) else None
-    if limit is not None:
-        count = count_entries(session, contest.id, openid, kind)
-        if count >= limit:
-            raise EntryLimitReached(limit, count)
+    limit, set_by_notice = contest.entry_limit(kind)
+    count = count_entries(session, contest.id, openid, kind)
+    if count >= limit:
+        raise EntryLimitReached(limit, count, set_by_notice)
     entry = _insert_with_code(session, contest.id, entrant, kind, category, answers, title, at)
     audit.record(session, audit.wechat_actor(openid), "entry.confirmed", "entry", entry.id, at,
                  contest=contest.id, code=entry.code, state=entry.state, kind=kind)

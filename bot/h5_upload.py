@@ -12,7 +12,8 @@ A link works for 48 h (bot.upload_links), for an entry of its openid that still 
 until the collection phase ends on the contest clock. Refusals: 403 (tampered link, not this
 user's entry), 410 (expired link, deadline passed), 409 (the entry no longer takes a video; a
 chunk not at the current offset, with that offset), 413 (declared size over the category's
-max_file_mb: refused before any byte is stored; a chunk over MAX_CHUNK_BYTES). The page gets a
+max_file_mb, or past the entrant's storage cap or uploads in flight (bot.media_quota): refused
+before any byte is stored; a chunk over MAX_CHUNK_BYTES). The page gets a
 Chinese HTML page, the API calls JSON {"error", "message", ...}. Nothing here answers 500 on
 input; Redis or the database down gives 503.
 

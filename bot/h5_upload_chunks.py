@@ -10,6 +10,8 @@ import unicodedata
 from flask import jsonify, request
 
 from bot.h5_upload_access import Refusal, Target, _resolve, _services, _store, h5_upload
+from bot.media_quota import (QuotaExceeded, check_room, entrant_entries, entrant_lock, size_text,
+                             usage)
 from bot.upload_store import UploadBusy, upload_id
 
 CHUNK_BYTES = 2 * 1024 * 1024  # what the page sends per request
@@ -41,17 +43,26 @@ def _check_size(target: Target, size: int) -> None:
                       "请压缩后再上传。", max_bytes=target.max_bytes)
 
 
-def _size_text(size_bytes: int) -> str:
-    mb = size_bytes / (1024 * 1024)
-    if mb >= 1024:
-        return f"{mb / 1024:.3g} GB".replace(".0 ", " ")
-    return f"{mb:.1f} MB".replace(".0 ", " ")
+_size_text = size_text
+
+
+def _check_quota(target: Target, part, size: int) -> None:
+    """Refuse (413) a new upload past the entrant's storage cap or uploads in flight.
+
+    Call it holding the entrant's lock when the bytes are then taken."""
+    services = _services()
+    entries = entrant_entries(services.db, services.contest.id, target.openid)
+    current = usage(_store(services).root, services.contest.id, entries, skip=part)
+    try:
+        check_room(services.contest.entrant_limits, current, size, new_upload=True)
+    except QuotaExceeded as over:
+        raise Refusal(413, over.reason, over.message, **over.extra) from None
 
 
 def _upload_of(target: Target, name: str, size: int):
     uid = upload_id(_services().contest.id, target.entry_id, target.grant.openid_tag, name, size)
     store = _store(_services())
-    return store, uid, store.part_path(_services().contest.id, target.entry_id, uid)
+    return store, uid, store.part_path(_services().contest.id, target.entry_id, uid, size)
 
 
 def _done_key(uid: str) -> str:
@@ -69,6 +80,8 @@ def status(token: str):
     done = None if offset else _services().redis.get(_done_key(uid))
     if not offset and not done and store.is_locked(uid):
         raise UploadBusy(uid)  # another tab is completing this file (or starting it): ask again
+    if not offset and not done:
+        _check_quota(target, part, size)  # a new upload: say so before the page sends a byte
     return jsonify(offset=size if done else offset, size=size, complete=bool(done),
                    chunk_bytes=CHUNK_BYTES, max_bytes=target.max_bytes)
 
@@ -100,6 +113,13 @@ def chunks(token: str):
     if start == 0:
         store.sweep(_services().contest.id, target.entry_id, keep=uid)
     redis = _services().redis
-    offset = store.append(part, uid, start, data,
-                          already_done=lambda: total if redis.exists(_done_key(uid)) else 0)
-    return jsonify(offset=offset, size=total)
+
+    def append() -> int:
+        return store.append(part, uid, start, data,
+                            already_done=lambda: total if redis.exists(_done_key(uid)) else 0)
+
+    if start != 0 or store.offset(part) or redis.exists(_done_key(uid)):
+        return jsonify(offset=append(), size=total)
+    with entrant_lock(redis, _services().contest.id, target.grant.openid_tag):
+        _check_quota(target, part, total)  # a new partial file reserves its declared size
+        return jsonify(offset=append(), size=total)

@@ -38,12 +38,14 @@ def new_relative_path(contest_id: str, entry_id: int) -> str:
     return f"{contest_id}/{entry_id}/{uuid.uuid4().hex}.video"
 
 
-def store_stream(root: Path, relative_path: str, chunks, max_bytes: int) -> StoredFile:
-    """Write the chunks to root/relative_path; MediaTooLarge (and no file) past max_bytes."""
+def store_stream(root: Path, relative_path: str, chunks, max_bytes: int,
+                 partial: Path | None = None) -> StoredFile:
+    """Write the chunks to root/relative_path (through `partial`, by default <name>.part);
+    MediaTooLarge (and no file) past max_bytes."""
     target = root / relative_path
     target.parent.mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
-    partial = target.with_suffix(".part")
+    partial = partial or target.with_suffix(".part")
     try:
         with open(partial, "wb") as handle:
             for chunk in chunks:

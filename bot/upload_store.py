@@ -1,4 +1,4 @@
-"""Resumable uploads on disk: MEDIA_ROOT/uploads/<contest>/<entry>/<upload id>.part.
+"""Resumable uploads on disk: MEDIA_ROOT/uploads/<contest>/<entry>/<upload id>.<size>.part.
 
 An upload is keyed by what its link grants (contest, entry, openid digest) plus the file's name
 and size, so a reloaded page or a fresh link for the same entry resumes the same partial file.
@@ -45,6 +45,11 @@ def upload_id(contest_id: str, entry_id: int, openid_tag: str, name: str, size: 
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
+def part_uid(path: Path) -> str:
+    """The upload id of a partial file."""
+    return path.name.split(".", 1)[0]
+
+
 class UploadStore:
     """Partial files under MEDIA_ROOT/uploads and the locks that keep them whole."""
 
@@ -55,8 +60,9 @@ class UploadStore:
     def entry_dir(self, contest_id: str, entry_id: int) -> Path:
         return self.root / UPLOADS_DIR / contest_id / str(int(entry_id))
 
-    def part_path(self, contest_id: str, entry_id: int, uid: str) -> Path:
-        return self.entry_dir(contest_id, entry_id) / f"{uid}.part"
+    def part_path(self, contest_id: str, entry_id: int, uid: str, size: int) -> Path:
+        """The partial file; its name carries the declared size (bot.media_quota counts it)."""
+        return self.entry_dir(contest_id, entry_id) / f"{uid}.{int(size)}.part"
 
     @staticmethod
     def offset(part: Path) -> int:
@@ -136,6 +142,11 @@ class UploadStore:
         if target.exists():
             os.replace(target, part)
 
+    def remove_part(self, path: Path) -> None:
+        """Remove a partial file unless a request is writing it (UploadBusy then)."""
+        with self.locked(part_uid(path), wait_s=0):
+            path.unlink(missing_ok=True)
+
     def sweep(self, contest_id: str, entry_id: int, keep: str) -> None:
         """Remove stale partial files of the entry: older than PART_MAX_AGE_S, and beyond
         MAX_PARTS_PER_ENTRY (least recently written first). Busy uploads are left alone."""
@@ -144,7 +155,7 @@ class UploadStore:
             return
         parts = []
         for path in folder.glob("*.part"):
-            if path.stem == keep:
+            if part_uid(path) == keep:
                 continue
             try:
                 parts.append((path.stat().st_mtime, path))
@@ -156,8 +167,7 @@ class UploadStore:
             if index + 1 < MAX_PARTS_PER_ENTRY and now - mtime < PART_MAX_AGE_S:
                 continue
             try:
-                with self.locked(path.stem, wait_s=0):
-                    path.unlink(missing_ok=True)
-                    log.info("removed stale partial upload %s of entry %s", path.stem, entry_id)
+                self.remove_part(path)
+                log.info("removed stale partial upload %s of entry %s", part_uid(path), entry_id)
             except UploadBusy:
                 continue

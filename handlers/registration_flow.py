@@ -79,13 +79,12 @@ def choice_index(text: str, names: list) -> int | None:
 
 def limit_reached(turn, kind) -> dict | None:
     """The refusal context when this user already has the kind's maximum of entries."""
-    if kind.max_entries is None:
-        return None
+    limit, set_by_notice = turn.app.contest.entry_limit(kind.id)
     with session_scope(turn.app.db) as session:
         count = count_entries(session, turn.app.contest.id, turn.openid, kind.id)
-    if count < kind.max_entries:
+    if count < limit:
         return None
-    return {"kind": kind, "limit": kind.max_entries, "count": count}
+    return {"kind": kind, "limit": limit, "count": count, "set_by_notice": set_by_notice}
 
 
 def applicable_fields(contest, data) -> list:
@@ -203,7 +202,8 @@ def _store_entry(turn) -> Step:
                                   title=title or "", at=turn.app.now())
     except EntryLimitReached as limit:
         return Step(END, "entry_limit_reached", {"kind": contest.kind(data["kind"]),
-                                                 "limit": limit.limit, "count": limit.count})
+                                                 "limit": limit.limit, "count": limit.count,
+                                                 "set_by_notice": limit.set_by_notice})
     log.info("entry %s confirmed by %s", entry.code, mask_openid(turn.openid))
     link = upload_link(turn.app.settings, contest.id, entry.id, turn.openid, turn.app.now())
     return Step(END, "entry_confirmed", {"entry": entry, "collection": contest.phase("collection"),

@@ -14,10 +14,12 @@ from wechatpy.exceptions import WeChatClientException
 
 from bot import audit
 from bot.db import session_scope
+from bot.media_quota import QuotaExceeded, check_room, entrant_entries, entrant_lock, usage
 from bot.media_store import MediaTooLarge, media_root, new_relative_path, store_stream
 from bot.models import Entry, MediaFile
+from bot.upload_links import openid_tag
 from jobs.context import job_services
-from jobs.outcome import refuse_too_large, tell_entrant_to_resend
+from jobs.outcome import refuse_over_quota, refuse_too_large, tell_entrant_to_resend
 
 log = logging.getLogger(__name__)
 
@@ -43,19 +45,27 @@ def fetch_chat_video(entry_id: int, media_id: str, submission: str) -> int | Non
     services = job_services()
     with session_scope(services.db) as session:
         entry = session.get(Entry, entry_id)
-        contest_id, category = entry.contest_id, entry.category
+        contest_id, category, openid = entry.contest_id, entry.category, entry.entrant.openid
     rules = services.contest.video_rules_for(category)
     max_bytes = int((rules.max_file_mb or 4096) * 1024 * 1024)
+    relative = new_relative_path(contest_id, entry_id)
     try:
         response = make_api(services).open_media(media_id)
-        stored = store_stream(media_root(services.settings), new_relative_path(contest_id, entry_id),
-                              response.iter_content(1 << 16), max_bytes)
+        partial, limit = _reserve(services, contest_id, openid, relative, response, max_bytes)
+        stored = store_stream(media_root(services.settings), relative,
+                              response.iter_content(1 << 16), limit, partial=partial)
     except WeChatClientException as error:
         if error.errcode in GONE:
             tell_entrant_to_resend(services, entry_id, submission)
             return None
         raise
+    except QuotaExceeded as over:
+        refuse_over_quota(services, entry_id, submission, over.message)
+        return None
     except MediaTooLarge as too_large:
+        if too_large.limit_bytes < max_bytes:  # cut off by the room left, not by the file cap
+            return fetch_over_quota(services, contest_id, openid, entry_id, submission,
+                                    too_large.seen_bytes)
         refuse_too_large(services, entry_id, submission, too_large)
         return None
     except requests.RequestException as error:
@@ -67,6 +77,38 @@ def fetch_chat_video(entry_id: int, media_id: str, submission: str) -> int | Non
                                       response.headers.get("Content-Type"))
     queue_validation(services.queue, media_file_id, submission)
     return media_file_id
+
+
+def _reserve(services, contest_id: str, openid: str, relative: str, response, max_bytes: int):
+    """Before a byte is written: the partial file that reserves room for this download (its
+    name carries the size, so the entrant's other uploads see it) and the most it may take.
+    MediaTooLarge or QuotaExceeded when the announced size (or, unannounced, any byte) is over."""
+    announced = response.headers.get("Content-Length")
+    announced = int(announced) if announced and announced.isdigit() else None
+    if announced is not None and announced > max_bytes:
+        raise MediaTooLarge(max_bytes, announced)
+    root, limits = media_root(services.settings), services.contest.entrant_limits
+    entries = entrant_entries(services.db, contest_id, openid)
+    with entrant_lock(services.redis, contest_id, openid_tag(services.settings, openid)):
+        current = usage(root, contest_id, entries)
+        check_room(limits, current, announced or 1, new_upload=False)
+        room = limits.max_storage_mb * 1024 * 1024 - current.bytes
+        wanted = announced if announced is not None else min(max_bytes, room)
+        partial = (root / relative).with_suffix(f".{wanted}.part")
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        partial.touch()
+    return partial, max_bytes if announced is not None else wanted
+
+
+def fetch_over_quota(services, contest_id, openid, entry_id, submission, size) -> None:
+    """The download passed the room left (no size was announced): refuse it with the usage."""
+    entries = entrant_entries(services.db, contest_id, openid)
+    try:
+        check_room(services.contest.entrant_limits,
+                   usage(media_root(services.settings), contest_id, entries), size, False)
+    except QuotaExceeded as over:
+        refuse_over_quota(services, entry_id, submission, over.message)
+    return None
 
 
 class IncompleteDownload(RuntimeError):

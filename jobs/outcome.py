@@ -67,3 +67,11 @@ def refuse_too_large(services, entry_id: int, submission: str, too_large) -> Non
         settle_entry_state(session, entry, services.now(), "too_large")
     tell(services, entry_id, submission, "video_too_large",
          {"limit_mb": too_large.limit_bytes // (1024 * 1024)})
+
+
+def refuse_over_quota(services, entry_id: int, submission: str, message: str) -> None:
+    """The video does not fit in the entrant's storage cap: refuse it, saying how much is used."""
+    with session_scope(services.db) as session:
+        entry = session.scalars(select(Entry).where(Entry.id == entry_id).with_for_update()).one()
+        settle_entry_state(session, entry, services.now(), "over_quota")
+    tell(services, entry_id, submission, "video_over_quota", {"reason": message})

@@ -23,6 +23,7 @@ def run_worker(burst: bool = False) -> bool:
     connection = connect_redis(settings["REDIS_URL"])
     queues = [Queue(name, connection=connection) for name in QUEUES]
     plan_notices(queues[1])
+    plan_media_cleanup(queues[2])
     worker = Worker(queues, connection=connection)
     return worker.work(burst=burst, with_scheduler=True)
 
@@ -36,6 +37,19 @@ def plan_notices(queue) -> None:
         plan_schedule(job_services(), queue)
     except Exception:  # a broken schedule must not keep the worker from taking jobs
         logging.getLogger(__name__).exception("planning the notice schedule failed")
+
+
+def plan_media_cleanup(queue) -> None:
+    """Plan the media cleanup's first run a minute from now (kept if already planned)."""
+    from datetime import timedelta
+
+    from jobs.cleanup import plan_cleanup
+    from jobs.context import job_services
+
+    try:
+        plan_cleanup(queue, job_services().contest.id, delay=timedelta(minutes=1))
+    except Exception:  # like the notices: a failure here must not keep the worker from working
+        logging.getLogger(__name__).exception("planning the media cleanup failed")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db import session_scope
-from bot.entries import confirm_entry
+from bot.entries import EntryLimitReached, confirm_entry
 from bot.models import Entry
 from tests.registration_scripts import GANSU_ANIMATION_UNIT, JIANGMEN_TEAM, converse
 
@@ -70,6 +70,36 @@ def test_an_individual_may_enter_at_most_two_works_a_team_more(bot):
     reply = user.send_text("1").content
     assert "以“个人”身份已报名2个作品" in reply and "最多2个作品" in reply
     converse(user, [("报名", "第1问"), ("是", "第2问"), ("是", "参赛类型"), ("2", "第3问")])
+
+
+def test_a_unit_the_notice_leaves_unlimited_stops_at_the_default_cap_of_20(bot):
+    _confirmed(bot, "oFactory", "team", 20)
+    user = bot.user(openid="oFactory")
+    converse(user, [("报名", "第1问"), ("是", "第2问"), ("是", "参赛类型")])
+    reply = user.send_text("2").content
+    assert "以“单位或团体”身份已报名20个作品" in reply and "本赛不限单位或团体投稿数量" in reply
+    assert "最多报名20个作品" in reply and "联系主办方" in reply
+    assert len(_entries(bot)) == 20
+
+
+def test_the_cap_for_unlimited_kinds_comes_from_the_contest_yaml(start_bot, tmp_path):
+    import yaml
+
+    from bot.contest import contest_path
+
+    data = yaml.safe_load(contest_path("jiangmen-2020").read_text(encoding="utf-8"))
+    data["entrant_limits"] = {"max_entries": 3}
+    path = tmp_path / "jiangmen-2020.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    bot = start_bot(CONTEST=str(path))
+    _confirmed(bot, "oSmallUnit", "team", 3)
+    user = bot.user(openid="oSmallUnit")
+    converse(user, [("报名", "第1问"), ("是", "第2问"), ("是", "参赛类型")])
+    assert "最多报名3个作品" in user.send_text("2").content
+    with session_scope(bot.services.db) as session, pytest.raises(EntryLimitReached):
+        confirm_entry(session, contest=bot.services.contest, openid="oSmallUnit", kind="team",
+                      category="micro_video", answers={}, title="第四部",
+                      at=datetime(2020, 6, 20, 2, tzinfo=timezone.utc))
 
 
 def test_the_limit_is_checked_again_at_confirmation(bot):
