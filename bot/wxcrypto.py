@@ -1,12 +1,14 @@
 """WeChat safe-mode message encryption: AES-256-CBC with the EncodingAESKey, key rotation aware."""
 import base64
 import binascii
+import struct
 import time
 
 from wechatpy.crypto import PrpCrypto
 from wechatpy.exceptions import InvalidAppIdException
 
 from bot.signing import sign
+from bot.xmlsafe import cdata
 
 
 class DecryptError(ValueError):
@@ -39,7 +41,7 @@ class MessageCipher:
             try:
                 return PrpCrypto(key).decrypt(encrypted, self.app_id), key
             except (InvalidAppIdException, ValueError, UnicodeDecodeError, binascii.Error,
-                    IndexError, TypeError):
+                    IndexError, TypeError, struct.error):  # a wrong key yields any garbage
                 continue
         raise DecryptError("no configured EncodingAESKey decrypts this message")
 
@@ -50,7 +52,6 @@ class MessageCipher:
         encrypted = PrpCrypto(key or self.keys[0]).encrypt(reply_xml, self.app_id)
         encrypted = encrypted.decode() if isinstance(encrypted, bytes) else encrypted
         signature = sign(self.token, timestamp, nonce, encrypted)
-        return (
-            "<xml><Encrypt><![CDATA[{0}]]></Encrypt><MsgSignature><![CDATA[{1}]]></MsgSignature>"
-            "<TimeStamp>{2}</TimeStamp><Nonce><![CDATA[{3}]]></Nonce></xml>"
-        ).format(encrypted, signature, timestamp, nonce)
+        return (f"<xml><Encrypt>{cdata(encrypted)}</Encrypt>"
+                f"<MsgSignature>{cdata(signature)}</MsgSignature>"
+                f"<TimeStamp>{int(timestamp)}</TimeStamp><Nonce>{cdata(nonce)}</Nonce></xml>")

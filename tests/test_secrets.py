@@ -108,8 +108,9 @@ def test_a_session_forged_with_the_old_public_key_opens_nothing(console):
     stack.user("organizer", "organizer")
     with stack.services.db() as db:
         from bot.models import ConsoleUser
-        user_id = db.query(ConsoleUser).filter_by(username="organizer").one().id
-    payload = {"console_user_id": user_id, "console_login_at": time.time()}
+        user = db.query(ConsoleUser).filter_by(username="organizer").one()
+    payload = {"console_user_id": user.id, "console_login_at": time.time(),
+               "console_version": user.session_version}
     http = stack.app.test_client()
     http.set_cookie("session", _forged_cookie(TEST_SECRET_KEY, payload))
     assert http.get("/console/dashboard").status_code == 200  # the forgery itself is well made

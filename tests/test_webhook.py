@@ -200,3 +200,18 @@ def test_compatible_mode_must_be_chosen_to_accept_plaintext_beside_a_key(start_b
     plain = bot.user(openid="oPlain", mode="plain")
     assert "报名" in plain.send_text("帮助").content
     assert "报名" in bot.user(openid="oSafe").send_text("帮助").content
+
+
+def test_a_wrong_key_never_turns_into_a_500():
+    # Decrypting with a wrong key yields random bytes; now and then wechatpy's length read
+    # raises struct.error, which must be a refusal (400) like every other wrong-key outcome.
+    from wechatpy.crypto import PrpCrypto
+
+    from bot.wxcrypto import DecryptError, MessageCipher, aes_key_bytes
+
+    cipher = MessageCipher("t", "wx1234567890test", AES_KEY)
+    stranger = PrpCrypto(aes_key_bytes(PREVIOUS_AES_KEY))
+    for _ in range(200):
+        encrypted = stranger.encrypt("<xml><Content>x</Content></xml>", "wx1234567890test")
+        with pytest.raises(DecryptError):
+            cipher.decrypt(encrypted.decode() if isinstance(encrypted, bytes) else encrypted)
