@@ -1,14 +1,17 @@
 """WeChat retries and replays: the same message arrives up to 3 times, maybe at once; it acts once.
 
 One Lua script per delivery (one Redis round trip) does three things:
-- remembers the request's (timestamp, nonce, signature) for twice the timestamp tolerance: the
-  same triple carrying another message is a replay of a signed URL (refused);
+- remembers the request's (timestamp, nonce, signature) for twice the timestamp tolerance (a
+  timestamp is fresh up to tolerance either side of it, so a triple stays usable up to 2 x
+  tolerance after first seen): the same triple carrying another message (another sender, MsgId
+  or body) is a replay of a signed URL (refused);
 - claims the message with a short lease (LEASE_S, renewed every second while the handler runs by
   one keeper thread per process), so a worker killed mid-message frees it for WeChat's next retry
   (about 5 s later) instead of leaving it "pending" for minutes;
 - or hands back the stored reply of an earlier delivery.
-The reply is kept for at least the timestamp tolerance, so a replay inside it is answered from
-memory, never processed twice.
+The reply outlives every triple remembered for its message (kept 2 x tolerance, and extended when
+a new triple, e.g. WeChat's later retry, finds it), so a replay is answered from memory, never
+processed twice.
 """
 import logging
 import secrets
@@ -25,10 +28,12 @@ LEASE_S = 3.0  # shorter than WeChat's ~5 s between deliveries
 RENEW_EVERY_S = 1.0
 
 CLAIM = """
+local fresh = false
 if #KEYS == 2 then
   local seen = redis.call('GET', KEYS[2])
-  if seen and seen ~= KEYS[1] then return {'replay', false} end
-  if not seen then redis.call('SET', KEYS[2], KEYS[1], 'EX', ARGV[3]) end
+  if seen and seen ~= ARGV[5] then return {'replay', false} end
+  if not seen then redis.call('SET', KEYS[2], ARGV[5], 'EX', ARGV[3]) end
+  fresh = not seen
 end
 local current = redis.call('GET', KEYS[1])
 if not current then
@@ -36,6 +41,9 @@ if not current then
   return {'claimed', false}
 end
 if string.sub(current, 1, string.len(ARGV[4])) == ARGV[4] then return {'pending', false} end
+if fresh and redis.call('TTL', KEYS[1]) < tonumber(ARGV[3]) then
+  redis.call('EXPIRE', KEYS[1], ARGV[3])  -- a new triple points here: outlive its memory
+end
 return {'stored', current}
 """
 RENEW = """
@@ -98,7 +106,7 @@ class ReplyOnce:
     def __init__(self, client: redis.Redis, ttl_s: int, wait_s: float, replay_ttl_s: int = 600,
                  poll_s: float = 0.02, lease_s: float = LEASE_S):
         self.redis = client
-        self.ttl_s = max(ttl_s, replay_ttl_s // 2)  # retry memory >= the timestamp tolerance
+        self.ttl_s = max(ttl_s, replay_ttl_s)  # a reply outlives the triples that point at it
         self.replay_ttl_s = replay_ttl_s
         self.wait_s = wait_s
         self.poll_s = poll_s
@@ -106,10 +114,13 @@ class ReplyOnce:
         self.claim = client.register_script(CLAIM)
         self.keeper = LeaseKeeper(client, self.lease_ms)
 
-    def run(self, key: str, produce, request_id: str = "") -> str:
-        """The reply for key: produced here if no live delivery holds it, else the stored one."""
+    def run(self, key: str, produce, request_id: str = "", digest: str = "") -> str:
+        """The reply for key: produced here if no live delivery holds it, else the stored one.
+
+        digest identifies the message's body: the same request_id with another body is a replay.
+        """
         token = PENDING + secrets.token_hex(8).encode()
-        outcome, stored = self._claim(key, token, request_id)
+        outcome, stored = self._claim(key, token, request_id, f"{key}#{digest}")
         if outcome == b"replay":
             raise Replayed(key.split(":")[0])
         if outcome == b"stored":
@@ -118,9 +129,10 @@ class ReplyOnce:
             return self._produce(key, token, produce)
         return self._wait_for_first(key, token, produce)
 
-    def _claim(self, key: str, token: bytes, request_id: str = ""):
+    def _claim(self, key: str, token: bytes, request_id: str = "", identity: str = ""):
         keys = [key, f"signed-request:{request_id}"] if request_id else [key]
-        return self.claim(keys=keys, args=[token, self.lease_ms, self.replay_ttl_s, PENDING])
+        return self.claim(keys=keys, args=[token, self.lease_ms, self.replay_ttl_s, PENDING,
+                                           identity])
 
     def _produce(self, key: str, token: bytes, produce) -> str:
         self.keeper.hold(key, token)

@@ -2,6 +2,7 @@
 
 Nothing here knows about HTTP, signatures or encryption (see bot.webhook).
 """
+import hashlib
 import logging
 
 from redis.exceptions import LockError, RedisError
@@ -44,8 +45,10 @@ def handle_inbound(services, xml_text: str, fields: dict, request_id: str = "") 
     """
     try:
         try:
+            digest = hashlib.sha1(xml_text.encode("utf-8")).hexdigest()[:20]
             return services.replies.run(dedupe_key(fields),
-                                        lambda: _reply_xml(services, xml_text), request_id)
+                                        lambda: _reply_xml(services, xml_text), request_id,
+                                        digest)
         except RedisError:
             log.error("redis unavailable: answering msg_id=%s without retry protection",
                       fields.get("MsgId", "event"))

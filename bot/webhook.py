@@ -106,9 +106,12 @@ def _decrypt_or_refuse(envelope: dict) -> tuple[str, bytes]:
     """Check msg_signature over the Encrypt field, then decrypt with the current or previous key."""
     cipher = _cipher()
     encrypted = envelope.get("Encrypt")
-    if cipher is None or not isinstance(encrypted, str) or not encrypted:
-        log.warning("refused POST /wechat: encrypted message but no key or no Encrypt field")
+    if cipher is None:
+        log.warning("refused POST /wechat: encrypted message but no key configured")
         abort(400)
+    if not isinstance(encrypted, str) or not encrypted:
+        log.warning("refused POST /wechat: encrypt_type=aes without an Encrypt field")
+        abort(403)  # nothing that msg_signature could cover: an unsigned body
     args = request.args
     if not signature_matches(args.get("msg_signature"), cipher.token, args.get("timestamp", ""),
                              args.get("nonce", ""), encrypted):

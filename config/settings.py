@@ -40,7 +40,7 @@ DEFAULTS = {
     "SESSION_TTL": "604800",
     "SESSION_MEMORY_TTL": "2592000",
     "SESSION_RESUME_AFTER": "1800",
-    "DEDUPE_TTL": "300",  # never less than WECHAT_TIMESTAMP_TOLERANCE (enforced in bot.dedupe)
+    "DEDUPE_TTL": "600",  # never less than 2 x WECHAT_TIMESTAMP_TOLERANCE (enforced in bot.dedupe)
     "DEDUPE_WAIT_SECONDS": "4.0",
     # Public origin of this server, used in links sent to users
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",

@@ -214,6 +214,36 @@ def test_a_signed_query_replayed_with_another_message_is_refused(test_bot):
     assert bot.services.redis.get("test:counter") == b"1"
 
 
+def test_a_copied_query_with_the_same_msgid_and_another_text_is_refused(test_bot):
+    bot = test_bot(WECHAT_ENCODING_AES_KEY="")
+    user = bot.user(mode="plain")
+    delivery = user.build("text", Content="计数")
+    timestamp, nonce = str(int(time.time())), "778"
+    assert user.deliver(delivery, timestamp=timestamp, nonce=nonce).content == "第1次"
+    forged = user.build("text", Content="开始")
+    forged.fields["MsgId"] = delivery.msg_id  # "the same message": sender and MsgId copied too
+    refused = user.deliver(forged, timestamp=timestamp, nonce=nonce)
+    assert refused.status_code == 403 and "第1次" not in refused.text
+    assert user.deliver(delivery, timestamp=timestamp, nonce=nonce).content == "第1次"
+
+
+def test_a_replay_of_wechats_later_retry_outlives_the_first_reply_memory(test_bot):
+    # The reply was stored ~0.6 s in and kept 2 x 3 s; WeChat's retry at 5 s carries a query
+    # that stays fresh until ~8 s: replayed at 6.9 s it must still be answered from memory.
+    bot = test_bot(WECHAT_TIMESTAMP_TOLERANCE="3", DEDUPE_TTL="1")
+    user = bot.user()
+    delivery = user.build("text", Content="计数")
+    started = time.monotonic()
+    assert user.deliver(delivery).content == "第1次"
+    time.sleep(max(0.0, started + 5 - time.monotonic()))
+    timestamp, nonce = str(int(time.time())), "779"
+    assert user.deliver(delivery, timestamp=timestamp, nonce=nonce).content == "第1次"
+    time.sleep(max(0.0, started + 6.9 - time.monotonic()))
+    replay = user.deliver(delivery, timestamp=timestamp, nonce=nonce)
+    assert replay.status_code == 200 and replay.content == "第1次"
+    assert bot.services.redis.get("test:counter") == b"1"
+
+
 def test_a_claim_whose_worker_died_is_taken_over_by_the_next_delivery(test_bot):
     bot = test_bot()
     user = bot.user()

@@ -215,3 +215,16 @@ def test_a_wrong_key_never_turns_into_a_500():
         encrypted = stranger.encrypt("<xml><Content>x</Content></xml>", "wx1234567890test")
         with pytest.raises(DecryptError):
             cipher.decrypt(encrypted.decode() if isinstance(encrypted, bytes) else encrypted)
+
+
+def test_aes_claimed_without_an_encrypt_field_is_refused_403(bot):
+    from simulator.xmlmsg import new_nonce, sign
+
+    user = bot.user()
+    timestamp, nonce = str(int(time.time())), new_nonce()
+    params = {"signature": sign(user.token, timestamp, nonce), "timestamp": timestamp,
+              "nonce": nonce, "encrypt_type": "aes", "openid": user.openid}
+    response = requests.post(bot.webhook_url, params=params,
+                             data=user.build("text", Content="帮助").xml.encode())
+    assert response.status_code == 403
+    assert "报名" not in response.text
