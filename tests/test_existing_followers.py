@@ -1,0 +1,140 @@
+"""Followers from before the bot was switched on (no subscribe event ever seen), end to end:
+the fake WeChat holds them as followers, they write through the webhook, a real RQ worker
+validates videos, delivers verdicts and fills their follow time from /cgi-bin/user/info."""
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from bot import vote_fraud
+from bot.models import Delivery, Entrant, Vote
+from tests.intake_fixtures import reply_text
+from tests.platform_fixtures import FakeClock
+from tests.registration_scripts import JIANGMEN_TEAM
+from tests.video_fixtures import make_video
+from tests.voting_helpers import VOTING_DAY, add_entries, csrf_of, login, oauth_bot, votes_in_db
+
+VOTE_AT = datetime(2020, 8, 3, 2, 0, tzinfo=timezone.utc)  # VOTING_DAY, 10:00 China time
+
+
+def _old_follower(stack, openid: str, since: datetime) -> str:
+    """A user who follows the account since `since`; the bot was not running then."""
+    stack.platform.sim("POST", "/users", json={
+        "openid": openid, "subscribed": True, "subscribe_time": int(since.timestamp())})
+    return openid
+
+
+def _voting_stack(stack, **platform):
+    stack = stack(now=VOTING_DAY, CLOCK=FakeClock(VOTE_AT.timestamp()), **platform)
+    add_entries(stack.services)
+    return stack
+
+
+def _user_info_calls(stack) -> list:
+    return [call for call in stack.platform.state.calls
+            if call["path"].startswith("/cgi-bin/user/info")]
+
+
+def _votes(stack) -> dict:
+    with stack.services.db() as session:
+        return {vote.voter_openid: vote for vote in session.scalars(select(Vote))}
+
+
+def _quick_follow_openids(stack) -> set:
+    with stack.services.db() as session:
+        signals = vote_fraud.quick_follow_signals(session, stack.services.contest)
+    return {vote.voter_openid for signal in signals for vote in signal.votes}
+
+
+def test_an_old_follower_votes_and_their_follow_time_comes_later_from_wechat(stack):
+    stack = _voting_stack(stack)
+    recent = _old_follower(stack, "oRecentFollower", VOTE_AT - timedelta(seconds=60))
+    loyal = _old_follower(stack, "oLoyalFollower", VOTE_AT - timedelta(days=400))
+    for openid in (recent, loyal):
+        reply = reply_text(stack.send_text(openid, "投票 101"))
+        assert "投票成功" in reply and "请先关注" not in reply, reply
+    assert _user_info_calls(stack) == []  # the replies did not wait for WeChat
+    assert {v.voter_followed_at for v in _votes(stack).values()} == {None}
+    assert _quick_follow_openids(stack) == set()
+
+    stack.run_worker()
+    calls = _user_info_calls(stack)
+    assert [call["path"] for call in calls] == ["/cgi-bin/user/info/batchget"]
+    votes = _votes(stack)
+    assert votes[recent].voter_followed_at == VOTE_AT - timedelta(seconds=60)
+    assert votes[loyal].voter_followed_at == VOTE_AT - timedelta(days=400)
+    assert _quick_follow_openids(stack) == {recent}
+    with stack.services.db() as session:
+        entrant = session.scalars(select(Entrant).filter_by(openid=loyal)).one()
+    assert entrant.subscribed and entrant.subscribed_at == VOTE_AT - timedelta(days=400)
+
+    reply_text(stack.send_text(recent, "排行"))
+    stack.run_worker()
+    assert len(_user_info_calls(stack)) == 1  # asked once, not at every message
+
+
+def _register(stack, openid: str) -> None:
+    for line, expected in JIANGMEN_TEAM + [("确认", "报名成功！作品编号：101")]:
+        reply = reply_text(stack.send_text(openid, line))
+        assert expected in reply, f"after {line!r} expected {expected!r} in:\n{reply}"
+
+
+def test_an_old_follower_registers_sends_a_video_and_gets_the_verdict_by_message(stack,
+                                                                                   tmp_path):
+    stack = stack()
+    openid = _old_follower(stack, "oOldEntrant", datetime(2019, 1, 1, tzinfo=timezone.utc))
+    _register(stack, openid)
+    video = make_video(tmp_path, "good.mp4", seconds=4, width=1280, height=720)
+    assert "正在检查格式" in reply_text(stack.send_video(openid, video))
+    stack.run_worker()
+    assert stack.entry().state == "valid"
+    [verdict] = stack.pushed(openid)
+    assert "通过" in verdict and "101" in verdict
+    with stack.services.db() as session:
+        [delivery] = session.scalars(select(Delivery).where(Delivery.openid == openid)).all()
+    assert (delivery.status, delivery.channel) == ("sent", "custom")
+
+
+def test_an_old_follower_who_unfollowed_is_still_gone(stack, tmp_path):
+    stack = stack()
+    openid = _old_follower(stack, "oLeaver", datetime(2019, 1, 1, tzinfo=timezone.utc))
+    _register(stack, openid)
+    video = make_video(tmp_path, "good.mp4", seconds=4, width=1280, height=720)
+    stack.send_video(openid, video)
+    stack.platform.sim("POST", f"/users/{openid}/unfollow")
+    stack.run_worker()
+    assert stack.entry().state == "valid"
+    assert stack.pushed(openid) == []
+    with stack.services.db() as session:
+        entrant = session.scalars(select(Entrant).filter_by(openid=openid)).one()
+        [delivery] = session.scalars(select(Delivery).where(Delivery.openid == openid)).all()
+    assert not entrant.subscribed
+    assert (delivery.status, delivery.errmsg) == ("skipped", "not following")
+
+
+def test_with_the_user_info_quota_spent_votes_still_count_and_lookups_wait(stack):
+    stack = _voting_stack(stack, USER_INFO_PER_DAY=0, USER_BATCHGET_PER_DAY=0)
+    openid = _old_follower(stack, "oQuotaFollower", VOTE_AT - timedelta(seconds=30))
+    assert "投票成功" in reply_text(stack.send_text(openid, "投票 101"))
+    stack.run_worker()
+    assert [call["errcode"] for call in _user_info_calls(stack)] == [45009]
+    assert _votes(stack)[openid].voter_followed_at is None
+    assert stack.services.redis.sismember("followers:since-unknown", openid)
+
+
+def test_an_old_follower_who_never_wrote_votes_on_the_page(start_bot, fake_platform):
+    since = VOTE_AT - timedelta(days=30)
+    fake_platform.sim("POST", "/users", json={
+        "openid": "oPageOnly", "subscribed": True, "subscribe_time": int(since.timestamp())})
+    fake_platform.sim("POST", "/users", json={"openid": "oNotFollowing"})
+    bot = oauth_bot(start_bot, fake_platform)
+    add_entries(bot.services)
+    outcomes = {}
+    for openid in ("oPageOnly", "oNotFollowing"):
+        browser = login(bot, openid, "/h5/entries/101")
+        outcomes[openid] = browser.post(f"{bot.url}/h5/entries/101/vote", timeout=10, data={
+            "csrf": csrf_of(browser, bot, "101")}, allow_redirects=False)
+    assert outcomes["oPageOnly"].status_code == 200 and "投票成功" in outcomes["oPageOnly"].text
+    assert outcomes["oNotFollowing"].status_code == 403
+    assert "关注" in outcomes["oNotFollowing"].text
+    [vote] = votes_in_db(bot.services)
+    assert vote.voter_openid == "oPageOnly" and vote.voter_followed_at == since
