@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from bot import vote_fraud
+from bot.audiences import audience_size
 from bot.models import Delivery, Entrant, Vote
 from tests.intake_fixtures import reply_text
 from tests.platform_fixtures import FakeClock
@@ -138,3 +139,26 @@ def test_an_old_follower_who_never_wrote_votes_on_the_page(start_bot, fake_platf
     assert "关注" in outcomes["oNotFollowing"].text
     [vote] = votes_in_db(bot.services)
     assert vote.voter_openid == "oPageOnly" and vote.voter_followed_at == since
+
+
+def test_importing_followers_puts_those_who_never_wrote_in_the_follower_audience(stack):
+    stack = stack()
+    for number in range(10_050):
+        stack.platform.state.add_user(f"oFan{number:05d}", subscribed=True)
+    stack.follower("oSeen")  # the bot saw this one follow: the import leaves the row alone
+    with stack.services.db() as session:
+        seen_since = session.scalars(select(Entrant).filter_by(openid="oSeen")).one().subscribed_at
+    stack.platform.sim("POST", "/users", json={"openid": "oGuest"})
+    stack.platform.configure(USER_GET_PER_DAY=1)
+    runner = stack.bot.app.test_cli_runner()
+    stopped = runner.invoke(args=["followers", "import"])
+    assert stopped.exit_code == 1 and "45009" in stopped.output
+    assert "--from 'oFan09999'" in stopped.output and "10000 new" in stopped.output
+    stack.platform.clock.advance(86400)
+    done = runner.invoke(args=["followers", "import", "--from", "oFan09999"])
+    assert done.exit_code == 0 and "51 followers listed, 50 new" in done.output, done.output
+    with stack.services.db() as session:
+        size = audience_size(session, stack.services.contest, "followers")
+        seen = session.scalars(select(Entrant).filter_by(openid="oSeen")).one()
+    assert size == {"total": 10_051, "following": 10_051}
+    assert seen_since is not None and seen.subscribed_at == seen_since
