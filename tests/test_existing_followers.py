@@ -162,3 +162,33 @@ def test_importing_followers_puts_those_who_never_wrote_in_the_follower_audience
         seen = session.scalars(select(Entrant).filter_by(openid="oSeen")).one()
     assert size == {"total": 10_051, "following": 10_051}
     assert seen_since is not None and seen.subscribed_at == seen_since
+
+
+def test_a_menu_click_from_an_old_follower_also_says_they_follow(stack):
+    stack = _voting_stack(stack)
+    since = VOTE_AT - timedelta(days=3)
+    openid = _old_follower(stack, "oClicker", since)
+    stack.platform.sim("POST", f"/users/{openid}/send", json={"type": "click",
+                                                               "key": "MENU_STANDINGS"})
+    with stack.services.db() as session:
+        entrant = session.scalars(select(Entrant).filter_by(openid=openid)).one()
+    assert entrant.subscribed and entrant.subscribed_at is None
+    stack.run_worker()
+    with stack.services.db() as session:
+        entrant = session.scalars(select(Entrant).filter_by(openid=openid)).one()
+    assert entrant.subscribed_at == since
+
+
+def test_an_openid_wechat_does_not_know_does_not_hold_up_the_others(stack):
+    stack = _voting_stack(stack)
+    since = VOTE_AT - timedelta(days=3)
+    openid = _old_follower(stack, "oRealOne", since)
+    stack.bot.user(openid="oGhost").send_text("排行")  # straight to the webhook: not on WeChat
+    reply_text(stack.send_text(openid, "排行"))
+    stack.run_worker()
+    paths = [(call["path"], call["errcode"]) for call in _user_info_calls(stack)]
+    assert paths[0] == ("/cgi-bin/user/info/batchget", 40003)
+    assert sorted(paths[1:]) == [("/cgi-bin/user/info", 0), ("/cgi-bin/user/info", 40003)]
+    with stack.services.db() as session:
+        entrant = session.scalars(select(Entrant).filter_by(openid=openid)).one()
+    assert entrant.subscribed_at == since
