@@ -54,7 +54,7 @@ def import_followers_command(start: str) -> None:
 
     def report(progress: dict) -> None:
         click.echo(f"page {progress['pages']}: {progress['seen']} of {progress['total']} "
-                   f"followers, {progress['added']} new")
+                   f"followers, {progress['added']} newly recorded as following")
 
     services = current_app.extensions["contestbot"]
     try:
@@ -64,7 +64,8 @@ def import_followers_command(start: str) -> None:
         raise click.ClickException(
             f"WeChat answered errcode {stopped.errcode}{hint}; {stopped.progress['added']} "
             f"imported; run again later with --from '{stopped.next_openid}'") from None
-    click.echo(f"done: {progress['seen']} followers listed, {progress['added']} new")
+    click.echo(f"done: {progress['seen']} followers listed, {progress['added']} newly recorded "
+               "as following")
 
 
 def register_cli(app) -> None:

@@ -1,8 +1,10 @@
 """Import the account's followers (user/get, 10,000 a page by next_openid) as Entrant rows, so
 audiences such as "all followers" include the ones who never wrote to the bot.
 
-Rows the bot already has are left as they are (a follow or unfollow it saw is better known);
-new rows are following "since unknown" (bot.followers fills the time when it matters).
+Rows the bot already has are left as they are (a follow or unfollow it saw is better known),
+except rows marked not following without any unfollow seen (written by releases that took a
+first message for a stranger's): WeChat lists them as following, so they are. New rows are
+following "since unknown" (bot.followers fills the time when it matters).
 user/get has a small daily quota (500 calls on a new account): on 45009 the import stops and
 says which next_openid to continue from.
 """
@@ -51,7 +53,8 @@ def import_followers(services, api, start: str = "", on_page=None) -> dict:
 
 
 def add_followers(services, openids: list[str]) -> int:
-    """Insert the openids not yet known as following since unknown; how many were new."""
+    """Record the openids as following since unknown where the bot knew no better; how many
+    rows that changed."""
     now = datetime.now(timezone.utc)
     added = 0
     with session_scope(services.db) as session:
@@ -59,7 +62,10 @@ def add_followers(services, openids: list[str]) -> int:
         for start in range(0, len(openids), INSERT_CHUNK):
             rows = [{"openid": openid, "subscribed": True, "first_seen_at": now}
                     for openid in openids[start:start + INSERT_CHUNK]]
-            result = session.execute(insert(Entrant).values(rows).on_conflict_do_nothing(
-                index_elements=["openid"]).returning(Entrant.id))
+            statement = insert(Entrant).values(rows)
+            result = session.execute(statement.on_conflict_do_update(
+                index_elements=["openid"], set_={"subscribed": True},
+                where=Entrant.subscribed.is_(False) & Entrant.unsubscribed_at.is_(None))
+                .returning(Entrant.id))
             added += len(result.all())
     return added

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from bot import vote_fraud
 from bot.audiences import audience_size
 from bot.models import Delivery, Entrant, Vote
-from tests.intake_fixtures import reply_text
+from bot.db import session_scope
+from tests.intake_fixtures import entry_for, reply_text
 from tests.platform_fixtures import FakeClock
 from tests.registration_scripts import JIANGMEN_TEAM
 from tests.video_fixtures import make_video
@@ -149,18 +150,22 @@ def test_importing_followers_puts_those_who_never_wrote_in_the_follower_audience
     with stack.services.db() as session:
         seen_since = session.scalars(select(Entrant).filter_by(openid="oSeen")).one().subscribed_at
     stack.platform.sim("POST", "/users", json={"openid": "oGuest"})
+    _old_follower(stack, "oLegacyRow", datetime(2019, 1, 1, tzinfo=timezone.utc))
+    with session_scope(stack.services.db) as session:  # as releases before this one stored it
+        session.add(Entrant(openid="oLegacyRow", subscribed=False,
+                            first_seen_at=datetime(2020, 1, 1, tzinfo=timezone.utc)))
     stack.platform.configure(USER_GET_PER_DAY=1)
     runner = stack.bot.app.test_cli_runner()
     stopped = runner.invoke(args=["followers", "import"])
     assert stopped.exit_code == 1 and "45009" in stopped.output
-    assert "--from 'oFan09999'" in stopped.output and "10000 new" in stopped.output
+    assert "--from 'oFan09999'" in stopped.output and "10000 newly recorded" in stopped.output
     stack.platform.clock.advance(86400)
     done = runner.invoke(args=["followers", "import", "--from", "oFan09999"])
-    assert done.exit_code == 0 and "51 followers listed, 50 new" in done.output, done.output
+    assert done.exit_code == 0 and "52 followers listed, 51 newly recorded" in done.output, done.output
     with stack.services.db() as session:
         size = audience_size(session, stack.services.contest, "followers")
         seen = session.scalars(select(Entrant).filter_by(openid="oSeen")).one()
-    assert size == {"total": 10_051, "following": 10_051}
+    assert size == {"total": 10_052, "following": 10_052}
     assert seen_since is not None and seen.subscribed_at == seen_since
 
 
@@ -192,3 +197,21 @@ def test_an_openid_wechat_does_not_know_does_not_hold_up_the_others(stack):
     with stack.services.db() as session:
         entrant = session.scalars(select(Entrant).filter_by(openid=openid)).one()
     assert entrant.subscribed_at == since
+
+
+def test_a_follower_recorded_as_not_following_without_an_unfollow_still_gets_messages(stack):
+    """Rows written before this release: a follower from before the bot who wrote was stored
+    as not following; only an unfollow the bot saw may stop a message."""
+    stack = stack()
+    openid = _old_follower(stack, "oLegacy", datetime(2019, 1, 1, tzinfo=timezone.utc))
+    stack.platform.configure(WEBHOOK_URL="")  # wrote while the old release answered
+    stack.send_text(openid, "你好")
+    stack.platform.configure(WEBHOOK_URL=stack.bot.webhook_url)
+    entry_for(stack, openid, state="approved")
+    with session_scope(stack.services.db) as session:
+        legacy = session.scalars(select(Entrant).filter_by(openid=openid)).one()
+        legacy.subscribed, legacy.last_message_at = False, datetime.now(timezone.utc)
+    stack.services.queue.enqueue("jobs.screening.push_screening_decision", stack.entry().id,
+                                 "approved", "", "s1")
+    stack.run_worker()
+    assert len(stack.pushed(openid)) == 1 and "101" in stack.pushed(openid)[0]
