@@ -15,6 +15,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 from redis.exceptions import RedisError
+from rq import Retry
 from sqlalchemy import update
 from wechatpy.exceptions import WeChatClientException
 
@@ -40,7 +41,8 @@ def note_since_unknown(services, openid: str) -> None:
             return
         services.redis.sadd(PENDING_KEY, openid)
         digest = hashlib.sha256(openid.encode()).hexdigest()[:20]
-        services.queue.enqueue(JOB, job_id=f"follow-since-{digest}", result_ttl=0)
+        services.queue.enqueue(JOB, job_id=f"follow-since-{digest}", result_ttl=0,
+                               retry=Retry(max=3, interval=[10, 60, 300]))
     except RedisError:
         log.warning("follow-time lookup not queued: redis unavailable")
 
@@ -54,12 +56,21 @@ def learn_follow_state(services, openid: str) -> None:
         entrant = session.query(Entrant).filter_by(openid=openid).one_or_none()
         if entrant and (entrant.subscribed_at or entrant.unsubscribed_at):
             return  # a follow or an unfollow was seen: the bot knows better than a lookup
+    asked = ASKED_KEY.format(openid)
     try:
-        if not services.redis.set(ASKED_KEY.format(openid), 1, nx=True, ex=ASK_AGAIN_AFTER_S):
+        if not services.redis.set(asked, 1, nx=True, ex=ASK_AGAIN_AFTER_S):
             return
         record_answers(services, [make_api(services).user.get(openid)], _utc_now())
     except Exception as error:  # best effort: the login goes on, the vote rules decide
         log.warning("user/info at page login failed: %s", type(error).__name__)
+        _forget(services, asked)  # unanswered: the next login asks again
+
+
+def _forget(services, key: str) -> None:
+    try:
+        services.redis.delete(key)
+    except RedisError:
+        pass
 
 
 def fill_follow_times(services, api, now: datetime | None = None) -> int:

@@ -14,9 +14,9 @@ from flask import current_app, redirect, render_template, request, session, url_
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from bot import votes
+from bot.followers import learn_follow_state
 from bot.h5_blueprint import PageError, _services, _settings, h5
 from bot.oauth import OAuthError, authorize_url, exchange_code
-from bot.followers import learn_follow_state
 from bot.privacy import mask_openid
 
 log = logging.getLogger("bot.h5")  # the name these lines have always been logged under

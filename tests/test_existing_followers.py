@@ -215,3 +215,19 @@ def test_a_follower_recorded_as_not_following_without_an_unfollow_still_gets_mes
                                  "approved", "", "s1")
     stack.run_worker()
     assert len(stack.pushed(openid)) == 1 and "101" in stack.pushed(openid)[0]
+
+
+def test_a_page_login_whose_lookup_failed_asks_again_at_the_next_login(start_bot, fake_platform):
+    since = VOTE_AT - timedelta(days=30)
+    fake_platform.sim("POST", "/users", json={
+        "openid": "oUnlucky", "subscribed": True, "subscribe_time": int(since.timestamp())})
+    fake_platform.sim("POST", "/faults", json={"path": "/cgi-bin/user/info", "kind": "http500"})
+    bot = oauth_bot(start_bot, fake_platform)
+    add_entries(bot.services)
+    statuses = []
+    for _ in range(2):
+        browser = login(bot, "oUnlucky", "/h5/entries/101")
+        statuses.append(browser.post(f"{bot.url}/h5/entries/101/vote", timeout=10, data={
+            "csrf": csrf_of(browser, bot, "101")}, allow_redirects=False).status_code)
+    assert statuses == [403, 200]
+    assert votes_in_db(bot.services)[0].voter_followed_at == since
