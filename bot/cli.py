@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 contest_cli = AppGroup("contest", help="Check and inspect contest YAML files.")
 db_cli = AppGroup("db", help="Database schema.")
 menu_cli = AppGroup("menu", help="The account's custom menu.")
+followers_cli = AppGroup("followers", help="The account's followers, as WeChat lists them.")
 
 
 @contest_cli.command("check")
@@ -44,10 +45,33 @@ def publish_menu_command() -> None:
         click.echo("menu-publish is already queued")
 
 
+@followers_cli.command("import")
+@click.option("--from", "start", default="", help="Continue from this next_openid.")
+def import_followers_command(start: str) -> None:
+    """Record every follower (user/get) so follower audiences include those who never wrote."""
+    from bot.followers_import import ImportStopped, import_followers
+    from bot.wechat import make_api
+
+    def report(progress: dict) -> None:
+        click.echo(f"page {progress['pages']}: {progress['seen']} of {progress['total']} "
+                   f"followers, {progress['added']} newly recorded as following")
+
+    services = current_app.extensions["contestbot"]
+    try:
+        progress = import_followers(services, make_api(services), start, on_page=report)
+    except ImportStopped as stopped:
+        hint = " (the day's user/get quota is spent)" if stopped.errcode == 45009 else ""
+        raise click.ClickException(
+            f"WeChat answered errcode {stopped.errcode}{hint}; {stopped.progress['added']} "
+            f"imported; run again later with --from '{stopped.next_openid}'") from None
+    click.echo(f"done: {progress['seen']} followers listed, {progress['added']} newly recorded "
+               "as following")
+
+
 def register_cli(app) -> None:
     """Attach the operator command groups to the app."""
     from bot.console import users_cli
     from bot.notices_cli import notices_cli
 
-    for group in (contest_cli, db_cli, menu_cli, notices_cli, users_cli):
+    for group in (contest_cli, db_cli, menu_cli, followers_cli, notices_cli, users_cli):
         app.cli.add_command(group)

@@ -12,6 +12,7 @@ from wechatpy import parse_message
 from bot.conversation import Turn
 from bot.dedupe import dedupe_key
 from bot.delivery import take_deferred
+from bot.followers import note_since_unknown
 from bot.render import render_chat
 from bot.xmlsafe import text_reply
 from handlers.events import EVENT_ROUTES, menu_word
@@ -20,6 +21,11 @@ log = logging.getLogger(__name__)
 
 REPLY_LIMIT_BYTES = 2000  # WeChat truncates passive text replies beyond 2048 bytes
 CONTACT_WRITE_EVERY_S = 120
+# Events only a follower can cause (menu actions, scans, location reports). Chat messages too:
+# WeChat delivers none from a non-follower. Not job receipts (TEMPLATESENDJOBFINISH...).
+FOLLOWER_EVENTS = {"click", "view", "scan", "location", "scancode_push", "scancode_waitmsg",
+                   "pic_sysphoto", "pic_photo_or_album", "pic_weixin", "location_select",
+                   "view_miniprogram"}
 
 
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
@@ -108,7 +114,7 @@ def _record_contact(services, message) -> None:
     from bot.db import session_scope
     from bot.entrants import touch_message
 
-    event = getattr(message, "event", "") or ""
+    event = (getattr(message, "event", "") or "").lower()
     if event in ("subscribe", "subscribe_scan", "unsubscribe"):
         return  # the follow handlers record these
     is_event = message.type == "event"
@@ -116,7 +122,11 @@ def _record_contact(services, message) -> None:
                                                ex=CONTACT_WRITE_EVERY_S):
         return
     with session_scope(services.db) as session:
-        touch_message(session, message.source, message.create_time, is_event=is_event)
+        entrant = touch_message(session, message.source, message.create_time, is_event=is_event,
+                                proves_follow=not is_event or event in FOLLOWER_EVENTS)
+        since_unknown = entrant.subscribed and entrant.subscribed_at is None
+    if since_unknown:
+        note_since_unknown(services, message.source)
 
 
 def _turn(services, message, msg_type: str, text: str) -> Turn:

@@ -1,5 +1,9 @@
 """Entrant records: create on first contact, follow and unfollow, last-contact times.
 
+A follower the bot never saw follow (they followed before it was switched on) is recorded as
+following by their first message, with `subscribed_at` None ("since unknown") until
+bot.followers fills it from WeChat's user/info.
+
 Each function works inside the caller's session and transaction (the caller commits). The row is
 created with INSERT ... ON CONFLICT DO NOTHING and then read back locked (SELECT ... FOR UPDATE on
 PostgreSQL), so simultaneous first messages from one openid never collide and out-of-order or
@@ -60,11 +64,18 @@ def get_or_create_entrant(session: Session, openid: str, at: datetime) -> Entran
 
 def record_follow(session: Session, openid: str, at: datetime) -> Entrant:
     """Mark the openid as following since `at` unless a later unfollow is already recorded."""
+    entrant = record_follow_time(session, openid, at)
+    entrant.last_event_at = _later(entrant.last_event_at, at)
+    session.flush()
+    return entrant
+
+
+def record_follow_time(session: Session, openid: str, at: datetime) -> Entrant:
+    """Like record_follow, from WeChat's user/info subscribe_time: no event, so no window."""
     entrant = _locked_entrant(session, openid, at)
     if entrant.unsubscribed_at is None or at >= entrant.unsubscribed_at:
         entrant.subscribed = True
     entrant.subscribed_at = _later(entrant.subscribed_at, at)
-    entrant.last_event_at = _later(entrant.last_event_at, at)
     session.flush()
     return entrant
 
@@ -79,9 +90,21 @@ def record_unfollow(session: Session, openid: str, at: datetime) -> Entrant:
     return entrant
 
 
-def touch_message(session: Session, openid: str, at: datetime, is_event: bool) -> Entrant:
-    """Record a user message (opens the 48 h window) or an event (menu click, scan: 1 min)."""
+def touch_message(session: Session, openid: str, at: datetime, is_event: bool,
+                  proves_follow: bool = False) -> Entrant:
+    """Record a user message (opens the 48 h window) or an event (menu click, scan: 1 min).
+
+    `proves_follow`: WeChat delivers chat messages and menu actions only from followers, so the
+    sender follows at `at` (since an unknown time, unless a follow was recorded) unless an
+    unfollow at or after `at` is already recorded (events can arrive out of order).
+    """
     entrant = _locked_entrant(session, openid, at)
+    if proves_follow and not entrant.subscribed and (
+            entrant.unsubscribed_at is None or at > entrant.unsubscribed_at):
+        entrant.subscribed = True
+        if entrant.subscribed_at is not None and entrant.unsubscribed_at is not None \
+                and entrant.subscribed_at <= entrant.unsubscribed_at:
+            entrant.subscribed_at = None  # a re-follow we never saw: its time is unknown
     if is_event:
         entrant.last_event_at = _later(entrant.last_event_at, at)
     else:

@@ -14,6 +14,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from bot import votes
+from bot.followers import learn_follow_state
 from bot.h5_blueprint import PageError, _services, _settings, h5
 from bot.oauth import OAuthError, authorize_url, exchange_code
 from bot.privacy import mask_openid
@@ -109,6 +110,7 @@ def oauth_callback():
         raise PageError(502, "暂时无法连接微信", "暂时无法向微信确认您的身份，请稍后再试。") from None
     session[OPENID_KEY] = identity.openid
     log.info("h5 login: voter=%s", mask_openid(identity.openid))
+    learn_follow_state(_services(), identity.openid)
     return redirect(_safe_next(next_url), 303)
 
 

@@ -69,7 +69,8 @@ def reach_of(session, openids: list[str], now: datetime) -> dict[str, Reach]:
     if not openids:
         return {}
     people = {row.openid: row for row in session.execute(select(
-        Entrant.openid, Entrant.subscribed, Entrant.last_message_at, Entrant.last_event_at)
+        Entrant.openid, Entrant.subscribed, Entrant.unsubscribed_at, Entrant.last_message_at,
+        Entrant.last_event_at)
         .where(among(session, Entrant.openid, openids)))}
     sent = _custom_sent_times(session, openids, now)
     mass = dict(session.execute(select(Delivery.openid, func.count()).where(
@@ -116,8 +117,10 @@ def _custom_sent_times(session, openids: list[str], now: datetime) -> dict[str, 
 def _reach(openid: str, person, sent_times: list, mass_sent: int, now: datetime) -> Reach:
     left = custom_left(person.last_message_at, person.last_event_at, sent_times,
                        now) if person else 0
-    return Reach(openid, person is not None, bool(person and person.subscribed), left,
-                 MASS_PER_MONTH - mass_sent)
+    # Gone only after an unfollow we saw: a row without one is a follower from before the bot
+    # (rows written before a first message counted as a follow); the platform decides (43004).
+    following = bool(person and (person.subscribed or person.unsubscribed_at is None))
+    return Reach(openid, person is not None, following, left, MASS_PER_MONTH - mass_sent)
 
 
 def template_id(settings: dict, purpose_kind: str) -> str | None:

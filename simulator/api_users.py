@@ -2,12 +2,16 @@
 
 Limits as WeChat documents them: at most 100 tags per account (45056), tag names up to 30 bytes
 (45158) and unique (45157), at most 50 openids per (un)tagging call (40032), at most 20 tags
-on one user (45059); tags 0, 1 and 2 are reserved (45058).
+on one user (45059); tags 0, 1 and 2 are reserved (45058). user/info and user/info/batchget
+(1 to 100 openids, 40032 otherwise; any openid not of this account: 40003 for the whole call)
+and user/get (10,000 a page) each have a daily call quota (China day; 45009 once spent):
+config USER_INFO_PER_DAY, USER_BATCHGET_PER_DAY, USER_GET_PER_DAY.
 """
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 
 from simulator.apibase import get_state, json_body, needs_token
 from simulator.errors import ApiError, ok
+from simulator.quotas import china_day
 
 bp = Blueprint("sim_users", __name__)
 
@@ -17,6 +21,12 @@ MAX_TAGGING_OPENIDS = 50
 MAX_TAGS_PER_USER = 20
 PAGE_SIZE = 10000
 TAG_PAGE_SIZE = 10000
+MAX_BATCHGET_OPENIDS = 100
+
+
+def _count_call(state, name: str, quota_key: str) -> None:
+    """Count one call against its daily quota (45009 when spent)."""
+    state.counters.hit(name, china_day(state.now()), current_app.config[quota_key], 45009)
 
 
 @bp.get("/cgi-bin/user/info")
@@ -25,7 +35,23 @@ def user_info():
     """One user's relation to the account."""
     state = get_state()
     with state.lock:
+        _count_call(state, "user_info", "USER_INFO_PER_DAY")
         return state.user(request.args.get("openid")).info()
+
+
+@bp.post("/cgi-bin/user/info/batchget")
+@needs_token
+def user_info_batch():
+    """Up to 100 users' relation to the account, in the order asked."""
+    wanted = json_body().get("user_list")
+    if not isinstance(wanted, list) or not 0 < len(wanted) <= MAX_BATCHGET_OPENIDS:
+        raise ApiError(40032)
+    state = get_state()
+    with state.lock:
+        _count_call(state, "user_info_batch", "USER_BATCHGET_PER_DAY")
+        users = [state.user(item.get("openid") if isinstance(item, dict) else None)
+                 for item in wanted]
+        return {"user_info_list": [user.info() for user in users]}
 
 
 def _page(openids: list, after: str | None, size: int) -> tuple[list, str]:
@@ -40,6 +66,7 @@ def user_list():
     """Followers, 10000 a page, continued with next_openid."""
     state = get_state()
     with state.lock:
+        _count_call(state, "user_get", "USER_GET_PER_DAY")
         openids = [u.openid for u in state.users.values() if u.subscribed]
     chunk, next_openid = _page(openids, request.args.get("next_openid"), PAGE_SIZE)
     return {"total": len(openids), "count": len(chunk), "data": {"openid": chunk},

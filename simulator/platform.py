@@ -9,7 +9,8 @@ bot's stale-timestamp check still passes after a test moves CLOCK), WEBHOOK_TIME
 WeChat), WEBHOOK_DELIVERIES (3, as WeChat), MEDIA_DIR (a temporary directory when unset),
 MEDIA_VIDEO_ANSWER ('video_url'|'bytes': how media/get answers for videos), TEMPLATES (template
 ids the account may send: list or {id: {title}}), OAUTH_DOMAINS (allowed redirect_uri hosts,
-empty = any), TOKEN_FETCHES_PER_DAY (2000), CLOCK_CONTROL_DIR (set by bot.devstack: the chat
+empty = any), TOKEN_FETCHES_PER_DAY (2000), USER_INFO_PER_DAY and USER_BATCHGET_PER_DAY
+(500,000 each), USER_GET_PER_DAY (500): a new account's daily quotas, CLOCK_CONTROL_DIR (set by bot.devstack: the chat
 page may restart the bot at another contest time, see simulator.rehearsal), OPEN_CLEARS_COOKIES
 (cookies /sim/open drops when the acting user changes; default Flask's `session`).
 """
@@ -43,6 +44,9 @@ DEFAULTS = {
     "TEMPLATES": {},
     "OAUTH_DOMAINS": [],
     "TOKEN_FETCHES_PER_DAY": 2000,
+    "USER_INFO_PER_DAY": 500_000,
+    "USER_BATCHGET_PER_DAY": 500_000,
+    "USER_GET_PER_DAY": 500,
     "CLOCK_CONTROL_DIR": "",
     "OPEN_CLEARS_COOKIES": ["session"],
 }

@@ -33,10 +33,16 @@ def _json_error(error):
 
 @bp.post("/users")
 def create_user():
-    """Create a user; `subscribed: true` makes them a follower without any event."""
+    """Create a user; `subscribed: true` makes them a follower without any event (since
+    `subscribe_time`, epoch seconds, when given); `unionid` as for an open-platform account."""
     body = _body()
+    since = body.get("subscribe_time")
+    try:
+        since = None if since in (None, "") else int(since)
+    except (TypeError, ValueError):
+        abort(400, description="subscribe_time must be epoch seconds")
     user = get_state().add_user(body.get("openid"), body.get("nickname", ""),
-                                bool(body.get("subscribed")))
+                                bool(body.get("subscribed")), since, body.get("unionid") or "")
     return jsonify(user.describe()), 201
 
 

@@ -24,6 +24,7 @@ class User:
     created_at: float
     subscribed: bool = False
     subscribe_time: int = 0
+    unionid: str = ""  # only when the account is bound to an open platform account
     tagids: list = field(default_factory=list)
     windows: CustomerServiceWindows = field(default_factory=CustomerServiceWindows)
     mass: MassAllowance = field(default_factory=MassAllowance)
@@ -31,17 +32,20 @@ class User:
 
     def info(self) -> dict:
         """The /cgi-bin/user/info answer for this user."""
+        # Not following: WeChat answers only subscribe=0, the openid and (if bound) the unionid.
+        bound = {"unionid": self.unionid} if self.unionid else {}
         if not self.subscribed:
-            return {"subscribe": 0, "openid": self.openid, "tagid_list": []}
+            return {"subscribe": 0, "openid": self.openid, **bound}
         return {"subscribe": 1, "openid": self.openid, "language": "zh_CN",
-                "subscribe_time": self.subscribe_time, "remark": "", "groupid": 0,
+                "subscribe_time": self.subscribe_time, **bound, "remark": "", "groupid": 0,
                 "tagid_list": list(self.tagids), "subscribe_scene": "ADD_SCENE_QR_CODE",
                 "qr_scene": 0, "qr_scene_str": ""}
 
     def describe(self) -> dict:
         """The user as JSON for /sim endpoints."""
         return {"openid": self.openid, "nickname": self.nickname, "subscribed": self.subscribed,
-                "subscribe_time": self.subscribe_time, "tagid_list": list(self.tagids),
+                "subscribe_time": self.subscribe_time, "unionid": self.unionid,
+                "tagid_list": list(self.tagids),
                 "last_message_at": self.last_message_at}
 
 
@@ -104,15 +108,19 @@ class PlatformState:
         return next(self._seq) + 1_000_000_000
 
     # -- users ----------------------------------------------------------------------------
-    def add_user(self, openid: str | None = None, nickname: str = "",
-                 subscribed: bool = False) -> User:
-        """Create a WeChat user (optionally already following, without any event)."""
+    def add_user(self, openid: str | None = None, nickname: str = "", subscribed: bool = False,
+                 subscribe_time: int | None = None, unionid: str = "") -> User:
+        """Create a WeChat user (optionally already following since `subscribe_time`, without
+        any event: a follower from before the bot was switched on)."""
         with self.lock:
             openid = openid or new_openid()
             user = self.users.get(openid) or User(openid, nickname or openid[-6:], self.now())
             self.users[openid] = user
+            user.unionid = unionid or user.unionid
             if subscribed and not user.subscribed:
                 self.set_following(openid, True)
+                if subscribe_time is not None:
+                    user.subscribe_time = int(subscribe_time)
             return user
 
     def user(self, openid: str | None) -> User:
