@@ -109,5 +109,4 @@ def entry_page(code: str):
                              if entry.category and contest.category(entry.category) else "")}
     return render_template("entry.html", contest=contest, info=info, entry=page,
                            video=_video(media), votes=count, already=already,
-                           identified=bool(openid), csrf=csrf_token(),
-                           asked=request.args.get("vote") == "1")
+                           identified=bool(openid), csrf=csrf_token())

@@ -62,13 +62,15 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _login_redirect(next_url: str):
+def _login_redirect(next_url: str, vote_code: str = ""):
+    """To WeChat OAuth; a vote button pressed without an identity travels in the signed state
+    and is cast by the callback, so one press votes (the POST already passed its CSRF check)."""
     nonce = session.get(NONCE_KEY) or secrets.token_urlsafe(6)
     session[NONCE_KEY] = nonce
     next_url = _safe_next(next_url)
-    state = _serializer().dumps([next_url, nonce])
+    state = _serializer().dumps([next_url, nonce, vote_code])
     if len(state) > STATE_MAX_LENGTH:
-        state = _serializer().dumps([url_for("h5.gallery"), nonce])
+        state = _serializer().dumps([url_for("h5.gallery"), nonce, vote_code])
     callback = _public_base() + url_for("h5.oauth_callback")
     return redirect(authorize_url(_settings(), callback, state), 303)
 
@@ -95,7 +97,8 @@ def oauth_callback():
     if not code:
         raise PageError(400, "未能确认身份", "微信没有返回授权信息，请返回作品页面重新投票。")
     try:
-        next_url, nonce = _serializer().loads(state, max_age=STATE_MAX_AGE_S)
+        next_url, nonce, vote_code = (_serializer().loads(state, max_age=STATE_MAX_AGE_S)
+                                      + [""])[:3]
     except (BadSignature, ValueError, TypeError):
         raise PageError(400, "链接已失效", "登录链接已失效或被修改，请返回作品页面重新投票。") from None
     expected = session.get(NONCE_KEY)
@@ -111,6 +114,8 @@ def oauth_callback():
     session[OPENID_KEY] = identity.openid
     log.info("h5 login: voter=%s", mask_openid(identity.openid))
     learn_follow_state(_services(), identity.openid)
+    if vote_code:
+        return _cast(str(vote_code), identity.openid)
     return redirect(_safe_next(next_url), 303)
 
 
@@ -120,14 +125,19 @@ def oauth_callback():
 def vote(code: str):
     """The vote button: same rules as 投票 <编号> in chat."""
     _check_csrf()
-    services = _services()
-    contest = services.contest
     code = votes.normalize_code(code)
     if not votes.valid_code(code):
         raise PageError(404, "没有这个作品", "作品编号有误。")
     openid = current_openid()
     if not openid:
-        return _login_redirect(url_for("h5.entry_page", code=code, vote="1"))
+        return _login_redirect(url_for("h5.entry_page", code=code), vote_code=code)
+    return _cast(code, openid)
+
+
+def _cast(code: str, openid: str):
+    """Cast this browser's vote for code and show the outcome."""
+    services = _services()
+    contest = services.contest
     user_agent = (request.user_agent.string or "")[:512] or None
     with services.db_engine.begin() as connection:
         outcome = votes.cast_vote(connection, contest, openid, code, services.now(), "page",
