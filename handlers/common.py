@@ -19,6 +19,27 @@ def show_help_in_conversation(turn) -> Step:
                 before=(("help_in_conversation", {}),) + tuple(step.before))
 
 
+def aside(command):
+    """A chat word typed inside a conversation: answer it, then ask the pending question again."""
+    def answer_then_ask_again(turn) -> Step:
+        answer = command(turn)
+        said = tuple(answer.before) + ((answer.template, answer.context),)
+        return then_pending_question(turn, said)
+    return answer_then_ask_again
+
+
+def then_pending_question(turn, said: tuple) -> Step:
+    """Stay in the conversation: what was said, then the question still waiting for an answer."""
+    if turn.state == CONFIRM_CANCEL:
+        return Step(STAY, "confirm_cancel", {}, before=said)
+    conversation = turn.conversation
+    if conversation is None or conversation.reprompt is None:
+        return Step(STAY, said[-1][0], said[-1][1], before=said[:-1])
+    step = conversation.reprompt(turn)  # brief: a passive reply holds only 2048 bytes
+    return Step(STAY, step.template, {**step.context, "brief": True},
+                before=said + (("pending_question", {}),) + tuple(step.before))
+
+
 def cancel(turn) -> Step:
     """取消 inside a conversation: drop it, after asking first where a draft would be lost."""
     conversation = turn.conversation

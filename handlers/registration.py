@@ -52,7 +52,8 @@ def receive_eligibility_answer(turn) -> Step:
                     {**flow.question_context(turn, question), "retry": True})
     if yes != question.pass_answer:
         flow.log_refusal(turn, "eligibility", question.id)
-        return Step(END, "eligibility_failed", {"question": question})
+        return Step(END, "eligibility_failed", {"question": question,
+                                                "reason": flow.failure_reason(question)})
     turn.data["passed"].append(question.id)
     return ask_next(turn)
 
@@ -100,7 +101,8 @@ def receive_summary_command(turn) -> Step:
         return flow.confirm(turn, ask_next)
     field = flow.field_to_edit(turn)
     if field is None:
-        return Step(STAY, "summary", {**flow.summary_context(turn), "retry": True})
+        return Step(STAY, "summary", {**flow.summary_context(turn), "retry": True,
+                                      "asked_number": flow.edit_number(turn.text)})
     turn.data["field"] = field.id
     return Step(FORM, "field_prompt", {**flow.field_context(turn, field), "editing": True})
 

@@ -85,8 +85,15 @@ def show_standings(turn) -> Step:
                                    "gallery_url": gallery_url(turn.app.settings)})
 
 
-VOTING_COMMANDS = [
+def _readable_vote(turn) -> bool:
+    return turn.msg_type == "text" and code_in(turn.text) is not None
+
+
+VOTING_WORDS = [
     Route(words("投票", "我要投票", "怎么投票", "如何投票", "投票方式"), how_to_vote),
     Route(words("排行", "排行榜", "投票排行", "票数", "排名"), show_standings),
-    Route(_vote_with_code, vote),
 ]
+VOTE_WITH_CODE = Route(_vote_with_code, vote)
+# Inside a conversation only a vote with a readable code counts: "投票的意义" stays an answer.
+VOTE_WITH_READABLE_CODE = Route(_readable_vote, vote)
+VOTING_COMMANDS = VOTING_WORDS + [VOTE_WITH_CODE]
