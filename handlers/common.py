@@ -1,12 +1,14 @@
 """Answers that work everywhere: help, cancel, rules, and what the bot does not understand."""
 from bot.conversation import CONFIRM_CANCEL, END, STAY, Step, normalize_text
+from handlers.phase_guide import stage_of
 
 CONFIRM_WORDS = {"确认", "确定", "放弃", "确认取消", "确定取消"}
 
 
 def show_help(turn) -> Step:
     """帮助 outside a conversation: the chat words and what each does."""
-    return Step(END, "help", {"is_admin": turn.openid in turn.app.admin_openids})
+    return Step(END, "help", {"is_admin": turn.openid in turn.app.admin_openids,
+                              "stage": stage_of(turn)})
 
 
 def show_help_in_conversation(turn) -> Step:

@@ -6,6 +6,7 @@ next, so resuming, editing and a changed category all follow from `ask_next`.
 """
 from bot.conversation import END, STAY, Conversation, Route, Step, any_text, words
 from handlers import registration_flow as flow
+from handlers.phase_guide import stage_of
 
 ELIGIBILITY, KIND, FORM, PLEDGE, SUMMARY = "ELIGIBILITY", "KIND", "FORM", "PLEDGE", "SUMMARY"
 ENTRY_WORDS = ("报名", "我要报名", "参赛", "我要参赛")
@@ -15,7 +16,7 @@ def start_registration(turn) -> Step:
     """报名: outside the collection phase say when it runs; else begin with the first question."""
     closed = flow.collection_closed(turn)
     if closed:
-        return Step(END, "registration_closed", closed)
+        return Step(END, "registration_closed", {**closed, "stage": stage_of(turn)})
     turn.data.clear()
     turn.data.update(passed=[], kind=None, answers={}, displays={}, pledged=[], field=None)
     return ask_next(turn, before=(("registration_started", flow.overview(turn)),))
