@@ -2,6 +2,8 @@
 every phase of every seed contest on the contest clock (CONTEST_NOW), through the webhook."""
 import pytest
 
+from bot.db import session_scope
+from bot.models import ResultSheet
 from tests.voting_helpers import add_entries
 
 CLOSED = "作品征集已于{}截止"
@@ -140,3 +142,14 @@ def test_my_entries_says_what_comes_next_for_the_entrants_works(start_bot, now, 
     add_entries(bot.services, [("101", "匠心侨都", state)], owner="oEntrant")
     reply = bot.user(openid="oEntrant").send_text("我的作品").content
     assert "101《匠心侨都》" in reply and expected in reply, reply
+
+
+@pytest.mark.parametrize("now, expected", [("2020-08-25T10:00", "获奖名单已公布，回复“结果”查看"),
+                                           ("2020-10-15T10:00", "回复“结果”查看获奖名单")])
+def test_once_results_are_published_the_welcome_points_to_them(start_bot, now, expected):
+    bot = start_bot(CONTEST_NOW=now)
+    with session_scope(bot.services.db) as session:
+        session.add(ResultSheet(contest_id="jiangmen-2020", state="published",
+                                published_contest_id="jiangmen-2020", computed_by="organizer"))
+    welcome = bot.user(openid="oLateFollower").subscribe().content
+    assert expected in welcome and "公布后会通知" not in welcome, welcome

@@ -145,3 +145,13 @@ def test_edit_out_of_range_names_the_valid_range(bot):
     reply = user.send_text(f"改 {items + 1}").content
     assert f"没有第{items + 1}项" in reply and f"请回复“改 1”到“改 {items}”" in reply
     assert "修改“" in user.send_text(f"改 {items}").content
+
+
+def test_a_chat_word_while_cancelling_is_answered_and_the_cancel_question_asked_again(bot):
+    user = bot.user()
+    converse(user, TO_NAME)
+    assert "确定要放弃本次报名吗" in user.send_text("取消").content
+    reply = user.send_text("我的作品").content
+    assert "还没有报名作品" in reply and reply.rstrip().endswith("回复其他任意内容继续填写。")
+    kept = user.send_text("不").content
+    assert "继续填写" in kept and "】姓名" in kept
