@@ -78,7 +78,7 @@ def show_standings(turn) -> Step:
     """排行: the top entries by valid votes, when the contest shows standings."""
     contest = turn.app.contest
     if contest.voting is None:
-        return Step(END, "vote_none", {})
+        return Step(END, "vote_none", {"stage": stage_of(turn)})
     if not contest.voting.show_standings:
         return Step(END, "standings_hidden", {"phase": contest.phase(contest.voting.phase)})
     with session_scope(turn.app.db) as session:

@@ -98,7 +98,7 @@ PHASES = [
 ACTS_NOW = {("报名", "before"), ("报名", "collection"), ("投票", "voting"),
             ("我的作品", "collection")}
 MENU = {"报名": "MENU_ENTER", "投票": "MENU_VOTE", "我的作品": "MENU_MY_ENTRIES",
-        "帮助": "MENU_HELP"}
+        "帮助": "MENU_HELP", "排行": "MENU_STANDINGS"}
 
 
 def _ids(row) -> str:
@@ -112,7 +112,7 @@ def test_every_answer_says_what_can_be_done_in_this_phase(start_bot, contest, no
     bot = start_bot(CONTEST=contest, CONTEST_NOW=now)
     welcome = bot.user(openid="oNewFollower").subscribe().content
     answers = {"欢迎": welcome}
-    for word in ("帮助", "报名", "投票", "我的作品"):
+    for word in ("帮助", "报名", "投票", "我的作品", "结果", "排行"):
         answers[word] = bot.user(openid=f"o-{word}").send_text(word).content
     for sentence in said:
         assert sentence in welcome, welcome
@@ -121,6 +121,10 @@ def test_every_answer_says_what_can_be_done_in_this_phase(start_bot, contest, no
         assert key in answers[word], answers[word]
         if (word, stage) not in ACTS_NOW:
             assert said[0] in answers[word], answers[word]
+    awaited = "评审结果尚未公布" if stage == "results" else said[0]  # nothing published here
+    assert awaited in answers["结果"], answers["结果"]
+    if vote == NO_VOTE:
+        assert NO_VOTE in answers["排行"] and said[0] in answers["排行"], answers["排行"]
     for answer in answers.values():
         assert "请先关注" not in answer and "投票前请先关注" not in answer
     if stage not in ("before", "collection"):
