@@ -1,9 +1,10 @@
 """Where the contest stands now, so that every answer says what a person can do now and what
 opens next (templates/chat/stage_now.txt says it; welcome, 帮助, 报名, 投票, 我的作品 include it)."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.contest_schema import Phase, at_second
+from bot.publication import published_sheet_id
 
 BEFORE, BETWEEN, AFTER, ACTIVITY, VOTING = "before", "between", "after", "activity", "voting"
 CONTEST_PHASES = ("collection", "screening", "judging", "results")
@@ -22,7 +23,7 @@ class Stage:
     published: bool = False  # results published (asked only once results may be out)
 
 
-def stage_at(contest, now: datetime, published: bool = False) -> Stage:
+def stage_at(contest, now: datetime) -> Stage:
     """The stage of the contest at `now` (contest clock)."""
     voting = contest.phase(contest.voting.phase) if contest.voting else None
     moment = at_second(now)
@@ -31,7 +32,7 @@ def stage_at(contest, now: datetime, published: bool = False) -> Stage:
     last = max(ended, key=lambda phase: phase.end) if ended else None
     upcoming = contest.next_phase(moment)
     common = {"last": last, "next": upcoming, "collection": contest.phase("collection"),
-              "voting": voting, "published": published}
+              "voting": voting}
     if running is not None:
         return Stage(key=_running_key(running, voting), phase=running, **common)
     if last is None:
@@ -46,11 +47,8 @@ def _running_key(running: Phase, voting: Phase | None) -> str:
 
 
 def stage_of(turn) -> Stage:
-    """The stage now, knowing whether results are out once they may be."""
-    from bot.publication import published_sheet_id
-
-    contest, now = turn.app.contest, turn.app.now()
-    stage = stage_at(contest, now)
-    if stage.key in ("results", AFTER, BETWEEN) and contest.phase("results") is not None:
-        stage = stage_at(contest, now, published=published_sheet_id(turn.app) is not None)
+    """The stage now, knowing whether results are out once they may be (one query, then)."""
+    stage = stage_at(turn.app.contest, turn.app.now())
+    if stage.key in ("results", AFTER, BETWEEN) and turn.app.contest.phase("results"):
+        return replace(stage, published=published_sheet_id(turn.app) is not None)
     return stage
