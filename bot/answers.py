@@ -13,6 +13,7 @@ against related answers at confirmation): ISO dates, int seconds and numbers rea
 An optional field accepts any of SKIP_WORDS (跳过, 无, 没有, 略, 暂无, 不填, skip) and stores None;
 on a required field those words, and empty input, are refused as "required".
 """
+import re
 from datetime import date
 
 from bot.answers_base import (NOT_FILLED, SKIP_WORDS, Answer, accept, clean_text, count_chars,
@@ -28,6 +29,8 @@ __all__ = ["Answer", "NOT_FILLED", "SKIP_WORDS", "chosen_category", "count_chars
 TEXT_HARD_LIMIT = 2000  # a text field without max_length still fits one chat message
 CHOICE_TYPES = ("choice", "category", "topic")
 YES_NO_CHOICES = ("是", "否")
+NAME_ROLES = ("entrant_name", "contact_name")
+_ID_NUMBER = re.compile(r"\d{17}[\dXx]|(?<!\d)\d{15}(?!\d)")  # 居民身份证号码 (18 or old 15)
 
 
 def chosen_category(contest, answers: dict):
@@ -87,8 +90,23 @@ def _choice_answer(field, text: str, *, contest, answers: dict) -> Answer:
     return accept(name, name)
 
 
+def _name_refusal(field, value: str) -> Answer | None:
+    """A name (of a person or a unit) is never a number: an ID number or a phone is refused."""
+    if field.role not in NAME_ROLES:
+        return None
+    compact = re.sub(r"[\s\-－—_]", "", normalise(value))
+    if _ID_NUMBER.search(compact):
+        return refuse("name_id_number")
+    if compact.isdigit():
+        return refuse("name_digits")
+    return None
+
+
 def _text_answer(field, text: str) -> Answer:
     value = clean_text(text)
+    not_a_name = _name_refusal(field, value)
+    if not_a_name is not None:
+        return not_a_name
     count = count_chars(value)
     if field.min_length is not None and count < field.min_length:
         return refuse("too_short", limit=field.min_length, count=count)

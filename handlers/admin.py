@@ -14,6 +14,7 @@ from bot.conversation import (END, STAY, Conversation, Route, Step, anything, no
 from bot.db import session_scope
 from bot.models import Broadcast, Delivery, Entrant, Entry, Vote
 from bot.publication import public_results
+from handlers.phase_guide import stage_of
 
 CONFIRM = "CONFIRM_BROADCAST"
 BROADCAST_WORD = "广播"
@@ -101,7 +102,7 @@ def show_results(turn) -> Step:
     """结果: the published awards, or when they will come."""
     lines = public_results(turn.app)
     if lines is None:
-        return Step(END, "result_not_published", {})
+        return Step(END, "result_not_published", {"stage": stage_of(turn)})
     return Step(END, "result_public", {"lines": lines})
 
 

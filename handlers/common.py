@@ -1,12 +1,14 @@
 """Answers that work everywhere: help, cancel, rules, and what the bot does not understand."""
 from bot.conversation import CONFIRM_CANCEL, END, STAY, Step, normalize_text
+from handlers.phase_guide import stage_of
 
 CONFIRM_WORDS = {"确认", "确定", "放弃", "确认取消", "确定取消"}
 
 
 def show_help(turn) -> Step:
     """帮助 outside a conversation: the chat words and what each does."""
-    return Step(END, "help", {"is_admin": turn.openid in turn.app.admin_openids})
+    return Step(END, "help", {"is_admin": turn.openid in turn.app.admin_openids,
+                              "stage": stage_of(turn)})
 
 
 def show_help_in_conversation(turn) -> Step:
@@ -17,6 +19,27 @@ def show_help_in_conversation(turn) -> Step:
     step = conversation.reprompt(turn)
     return Step(STAY, step.template, step.context,
                 before=(("help_in_conversation", {}),) + tuple(step.before))
+
+
+def aside(command):
+    """A chat word typed inside a conversation: answer it, then ask the pending question again."""
+    def answer_then_ask_again(turn) -> Step:
+        answer = command(turn)
+        said = tuple(answer.before) + ((answer.template, answer.context),)
+        return then_pending_question(turn, said)
+    return answer_then_ask_again
+
+
+def then_pending_question(turn, said: tuple) -> Step:
+    """Stay in the conversation: what was said, then the question still waiting for an answer."""
+    if turn.state == CONFIRM_CANCEL:
+        return Step(STAY, "confirm_cancel", {}, before=said)
+    conversation = turn.conversation
+    if conversation is None or conversation.reprompt is None:
+        return Step(STAY, said[-1][0], said[-1][1], before=said[:-1])
+    step = conversation.reprompt(turn)  # brief: a passive reply holds only 2048 bytes
+    return Step(STAY, step.template, {**step.context, "brief": True},
+                before=said + (("pending_question", {}),) + tuple(step.before))
 
 
 def cancel(turn) -> Step:

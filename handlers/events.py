@@ -3,6 +3,7 @@ import logging
 
 from bot.conversation import END, Step
 from handlers.menu import MENU_WORDS
+from handlers.phase_guide import stage_of
 
 log = logging.getLogger(__name__)
 
@@ -10,7 +11,7 @@ log = logging.getLogger(__name__)
 def on_subscribe(turn) -> Step:
     """A new follower (or a returning one): record the follow and welcome them."""
     record_follow_event(turn, followed=True)
-    return Step(END, "welcome", {"phase": turn.app.contest.phase_at(turn.app.now())})
+    return Step(END, "welcome", {"stage": stage_of(turn)})
 
 
 def on_unsubscribe(turn) -> None:

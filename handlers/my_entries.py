@@ -2,6 +2,8 @@
 from bot.conversation import END, Step
 from bot.db import session_scope
 from bot.entries import entries_of
+from bot.vote_rules import VOTABLE_STATES
+from handlers.phase_guide import stage_of
 
 STATE_LABELS = {
     "draft": "草稿，尚未确认",
@@ -22,4 +24,5 @@ def show_my_entries(turn) -> Step:
         entries = entries_of(session, turn.app.contest.id, turn.openid)
         rows = [{"code": e.code, "title": e.title, "state": e.state} for e in entries]
     waiting = any(row["state"] in ("awaiting_video", "video_refused") for row in rows)
-    return Step(END, "my_entries", {"entries": rows, "states": STATE_LABELS, "waiting": waiting})
+    return Step(END, "my_entries", {"entries": rows, "states": STATE_LABELS, "waiting": waiting,
+                                    "stage": stage_of(turn), "votable": VOTABLE_STATES})

@@ -6,6 +6,7 @@ next, so resuming, editing and a changed category all follow from `ask_next`.
 """
 from bot.conversation import END, STAY, Conversation, Route, Step, any_text, words
 from handlers import registration_flow as flow
+from handlers.phase_guide import stage_of
 
 ELIGIBILITY, KIND, FORM, PLEDGE, SUMMARY = "ELIGIBILITY", "KIND", "FORM", "PLEDGE", "SUMMARY"
 ENTRY_WORDS = ("报名", "我要报名", "参赛", "我要参赛")
@@ -15,7 +16,7 @@ def start_registration(turn) -> Step:
     """报名: outside the collection phase say when it runs; else begin with the first question."""
     closed = flow.collection_closed(turn)
     if closed:
-        return Step(END, "registration_closed", closed)
+        return Step(END, "registration_closed", {**closed, "stage": stage_of(turn)})
     turn.data.clear()
     turn.data.update(passed=[], kind=None, answers={}, displays={}, pledged=[], field=None)
     return ask_next(turn, before=(("registration_started", flow.overview(turn)),))
@@ -52,7 +53,8 @@ def receive_eligibility_answer(turn) -> Step:
                     {**flow.question_context(turn, question), "retry": True})
     if yes != question.pass_answer:
         flow.log_refusal(turn, "eligibility", question.id)
-        return Step(END, "eligibility_failed", {"question": question})
+        return Step(END, "eligibility_failed", {"question": question,
+                                                "reason": flow.failure_reason(question)})
     turn.data["passed"].append(question.id)
     return ask_next(turn)
 
@@ -100,7 +102,8 @@ def receive_summary_command(turn) -> Step:
         return flow.confirm(turn, ask_next)
     field = flow.field_to_edit(turn)
     if field is None:
-        return Step(STAY, "summary", {**flow.summary_context(turn), "retry": True})
+        return Step(STAY, "summary", {**flow.summary_context(turn), "retry": True,
+                                      "asked_number": flow.edit_number(turn.text)})
     turn.data["field"] = field.id
     return Step(FORM, "field_prompt", {**flow.field_context(turn, field), "editing": True})
 

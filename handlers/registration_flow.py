@@ -4,6 +4,7 @@ import logging
 import re
 
 from bot.answers import field_choices, parse_answer, parse_choice, parse_yes_no
+from bot.answers_base import bare_word
 from bot.conversation import END, Step, normalize_text
 from bot.db import session_scope
 from bot.entries import EntryLimitReached, confirm_entry, count_entries
@@ -13,8 +14,9 @@ from bot.upload_links import upload_link
 log = logging.getLogger(__name__)
 
 CONFIRM_WORDS = {"确认", "确认提交", "提交", "确定", "确认报名"}
-AGREE_WORDS = {"同意", "我同意", "同意并承诺", "接受", "承诺"}
-DISAGREE_WORDS = {"不同意", "拒绝", "不接受"}
+# A pledge is accepted only with the word its prompt names (同意), "嗯" or "好" is not consent.
+AGREE_WORDS = {"同意", "我同意", "同意的", "我同意的", "同意并承诺", "我同意并承诺"}
+DISAGREE_WORDS = {"不同意", "我不同意", "不同意的"}
 EDIT_PATTERN = re.compile(r"^(?:改|修改|更改|编辑)?\s*第?\s*(\d{1,2})\s*(?:项|条)?$")
 
 
@@ -67,6 +69,11 @@ def question_context(turn, question) -> dict:
     return {"question": question, "number": len(turn.data["passed"]) + 1}
 
 
+def failure_reason(question) -> str:
+    """The notice's reason for a failed question, without its own apology (the reply has one)."""
+    return question.fail_message.strip().removeprefix("很抱歉，").removeprefix("很抱歉,")
+
+
 def yes_no(text: str) -> bool | None:
     """是/否 and their many spellings, or None."""
     return parse_yes_no(text)
@@ -114,9 +121,16 @@ def field_context(turn, field) -> dict:
     contest, data = turn.app.contest, turn.data
     fields = applicable_fields(contest, data)
     number = next((i for i, f in enumerate(fields, 1) if f.id == field.id), len(fields))
-    return {"field": field, "number": number, "total": len(fields),
+    return {"field": field, "number": number, "total": _stable_total(contest, data, fields),
             "choices": field_choices(field, contest=contest, answers=data["answers"]),
             "current": data["displays"].get(field.id), "editing": False}
+
+
+def _stable_total(contest, data, fields) -> int | None:
+    """The form's length once nothing left can change it (the category picks fields), else None."""
+    if _category_id(contest, data) is None and any(f.applies_to_categories for f in contest.form):
+        return None
+    return len(fields)
 
 
 def check_answer(turn, field, text: str | None = None):
@@ -138,13 +152,13 @@ def current_pledge(turn):
 
 
 def agrees(text: str) -> bool | None:
-    """同意 / 不同意 (or 是 / 否) to a pledge, or None."""
-    text = normalize_text(text)
-    if text in AGREE_WORDS:
+    """同意 / 不同意 to a pledge (trailing punctuation and spaces aside), or None."""
+    word = bare_word(text).replace(" ", "")
+    if word in AGREE_WORDS:
         return True
-    if text in DISAGREE_WORDS:
+    if word in DISAGREE_WORDS:
         return False
-    return parse_yes_no(text)
+    return None
 
 
 def summary_context(turn) -> dict:
@@ -152,18 +166,25 @@ def summary_context(turn) -> dict:
     contest, data = turn.app.contest, turn.data
     items = [{"number": i, "label": f.label, "display": data["displays"].get(f.id, "")}
              for i, f in enumerate(applicable_fields(contest, data), 1)]
-    return {"kind": contest.kind(data["kind"]), "items": items, "retry": False}
+    return {"kind": contest.kind(data["kind"]), "items": items, "retry": False,
+            "asked_number": None}
 
 
 def field_to_edit(turn):
     """The field named by 改 N (or 改 <label>), or None."""
     fields = applicable_fields(turn.app.contest, turn.data)
     text = normalize_text(turn.text)
-    match = EDIT_PATTERN.match(text)
-    if match and 1 <= int(match.group(1)) <= len(fields):
-        return fields[int(match.group(1)) - 1]
+    number = edit_number(text)
+    if number is not None and 1 <= number <= len(fields):
+        return fields[number - 1]
     label = re.sub(r"^(?:改|修改|更改)\s*", "", text)
     return next((f for f in fields if f.label == label), None)
+
+
+def edit_number(text: str) -> int | None:
+    """N in 改 N (also 修改第N项, or N alone), or None."""
+    match = EDIT_PATTERN.match(normalize_text(text))
+    return int(match.group(1)) if match else None
 
 
 def confirm(turn, ask_next) -> Step:

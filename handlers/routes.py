@@ -7,22 +7,35 @@ from handlers.registration import REGISTRATION
 from handlers.submission import SUBMISSION
 from handlers.admin import ADMIN_COMMANDS, BROADCAST, RESULT_COMMANDS
 from handlers.upload import UPLOAD_COMMANDS
-from handlers.voting import VOTING_COMMANDS
+from handlers.voting import VOTE_WITH_CODE, VOTE_WITH_READABLE_CODE, VOTING_WORDS
 
-ALWAYS = [
-    Route(words("取消", "退出"), common.cancel),
-    Route(words("帮助", "help", "?", "？"), common.show_help_in_conversation),
-]
+CANCEL_WORDS = words("取消", "退出")
+HELP_WORDS = words("帮助", "help", "?", "？")
 
-COMMANDS = [
-    Route(words("取消", "退出"), common.nothing_to_cancel),
-    Route(words("帮助", "help", "?", "？"), common.show_help),
+# The contract's chat words (DESIGN.md contract 4) that answer a question of their own.
+INFORMATION = [
     Route(words("规则", "大赛规则", "说明"), common.show_rules),
     Route(words("我的作品", "我的报名", "作品状态"), show_my_entries),
     *UPLOAD_COMMANDS,
-    *VOTING_COMMANDS,
-    *ADMIN_COMMANDS,
+    *VOTING_WORDS,
     *RESULT_COMMANDS,
+]
+
+# Inside a conversation every chat word is answered, never stored as an answer, and the
+# pending question follows in the same reply (报名 itself resumes the draft: bot.engine).
+ALWAYS = [
+    Route(CANCEL_WORDS, common.cancel),
+    Route(HELP_WORDS, common.show_help_in_conversation),
+    *[Route(route.matches, common.aside(route.callback))
+      for route in INFORMATION + [VOTE_WITH_READABLE_CODE]],
+]
+
+COMMANDS = [
+    Route(CANCEL_WORDS, common.nothing_to_cancel),
+    Route(HELP_WORDS, common.show_help),
+    *INFORMATION,
+    VOTE_WITH_CODE,
+    *ADMIN_COMMANDS,
 ]
 CONVERSATIONS = [REGISTRATION, SUBMISSION, BROADCAST]
 

@@ -4,6 +4,7 @@ import re
 from bot import votes
 from bot.conversation import END, Route, Step, normalize_text, words
 from bot.db import session_scope
+from handlers.phase_guide import stage_of
 
 STANDINGS_TOP = 10
 VOTE_WORD = "投票"
@@ -48,9 +49,10 @@ def how_to_vote(turn) -> Step:
     """投票: how to vote, the window, the gallery link (or: this contest has no public vote)."""
     info = votes.window(turn.app.contest, turn.app.now())
     if info.state == votes.NO_VOTING:
-        return Step(END, "vote_none", {})
+        return Step(END, "vote_none", {"stage": stage_of(turn)})
     return Step(END, "vote_how", {"info": info, "voting": info.voting, "phase": info.phase,
-                                  "gallery_url": gallery_url(turn.app.settings)})
+                                  "gallery_url": gallery_url(turn.app.settings),
+                                  "stage": stage_of(turn)})
 
 
 def vote(turn) -> Step:
@@ -59,22 +61,24 @@ def vote(turn) -> Step:
     if code is None:
         info = votes.window(turn.app.contest, turn.app.now())
         if info.state == votes.NO_VOTING:
-            return Step(END, "vote_none", {})
+            return Step(END, "vote_none", {"stage": stage_of(turn)})
         return Step(END, "vote_code_unclear", {"text": normalize_text(turn.text)[:20],
                                                "gallery_url": gallery_url(turn.app.settings)})
     with turn.app.db_engine.begin() as connection:  # Core: the vote is on the hot path
         outcome = votes.cast_vote(connection, turn.app.contest, turn.openid, code,
                                   turn.app.now(), "chat")
-    return Step(END, OUTCOME_TEMPLATES[outcome.status],
-                {"outcome": outcome, "voting": outcome.voting, "phase": outcome.phase,
-                 "gallery_url": gallery_url(turn.app.settings)})
+    context = {"outcome": outcome, "voting": outcome.voting, "phase": outcome.phase,
+               "gallery_url": gallery_url(turn.app.settings)}
+    if outcome.status in (votes.NOT_YET, votes.CLOSED, votes.NO_VOTING):
+        context["stage"] = stage_of(turn)  # out of the window: say what runs now instead
+    return Step(END, OUTCOME_TEMPLATES[outcome.status], context)
 
 
 def show_standings(turn) -> Step:
     """排行: the top entries by valid votes, when the contest shows standings."""
     contest = turn.app.contest
     if contest.voting is None:
-        return Step(END, "vote_none", {})
+        return Step(END, "vote_none", {"stage": stage_of(turn)})
     if not contest.voting.show_standings:
         return Step(END, "standings_hidden", {"phase": contest.phase(contest.voting.phase)})
     with session_scope(turn.app.db) as session:
@@ -85,8 +89,15 @@ def show_standings(turn) -> Step:
                                    "gallery_url": gallery_url(turn.app.settings)})
 
 
-VOTING_COMMANDS = [
+def _readable_vote(turn) -> bool:
+    return turn.msg_type == "text" and code_in(turn.text) is not None
+
+
+VOTING_WORDS = [
     Route(words("投票", "我要投票", "怎么投票", "如何投票", "投票方式"), how_to_vote),
     Route(words("排行", "排行榜", "投票排行", "票数", "排名"), show_standings),
-    Route(_vote_with_code, vote),
 ]
+VOTE_WITH_CODE = Route(_vote_with_code, vote)
+# Inside a conversation only a vote with a readable code counts: "投票的意义" stays an answer.
+VOTE_WITH_READABLE_CODE = Route(_readable_vote, vote)
+VOTING_COMMANDS = VOTING_WORDS + [VOTE_WITH_CODE]

@@ -44,7 +44,7 @@ def test_yes_no_accepts_the_usual_spellings(bot, answer):
     user = bot.user()
     user.send_text("报名")
     reply = user.send_text(answer).content
-    assert ("第2问" in reply) or ("本次报名已结束" in reply)
+    assert ("第2问" in reply) or ("不符合本次大赛的参赛条件" in reply)
 
 
 def test_an_unclear_yes_no_is_asked_again_with_the_options(bot):
