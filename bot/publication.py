@@ -10,7 +10,6 @@ from bot import audit
 from bot.audiences import CONFIRMED
 from bot.db import session_scope
 from bot.models import Entry, ResultRow, ResultSheet
-from bot.planner import utc_now
 
 
 def _award_names(contest) -> dict:
@@ -54,8 +53,9 @@ def publish_results(services, sheet_id: int, actor: str, enqueue: bool = True) -
                 raise ValueError(f"results of {sheet.contest_id} are already published "
                                  f"(sheet {published})")
             sheet.state, sheet.published_contest_id = "published", sheet.contest_id
-            sheet.published_by, sheet.published_at = actor, utc_now()
-            audit.record(session, actor, "results.publish", "result_sheet", sheet.id, utc_now())
+            sheet.published_by, sheet.published_at = actor, services.now()  # contest time
+            audit.record(session, actor, "results.publish", "result_sheet", sheet.id,
+                         services.now())
     if enqueue:
         from jobs.results import queue_personal_results
         queue_personal_results(services.queue, sheet_id)

@@ -24,7 +24,6 @@ from sqlalchemy import func, select, update
 from bot import audit
 from bot.db import session_scope
 from bot.models import Entry, ResultRow, ResultSheet, Score, Vote, VoteInvalidation
-from bot.planner import utc_now
 
 PLACES = Decimal("0.001")
 
@@ -152,7 +151,7 @@ def compute_results(services, actor: str) -> int:
             ResultSheet.contest_id == contest.id, ResultSheet.state == "computed")
             .values(state="superseded"))
         sheet = ResultSheet(contest_id=contest.id, state="computed", computed_by=actor,
-                            computed_at=utc_now(), rules=contest.scoring.model_dump(mode="json"))
+                            computed_at=services.now(), rules=contest.scoring.model_dump(mode="json"))
         session.add(sheet)
         session.flush()
         session.add_all(ResultRow(sheet_id=sheet.id, entry_id=line.entry_id, rank=place,
@@ -160,6 +159,6 @@ def compute_results(services, actor: str) -> int:
                                   vote_score=line.vote_score, total=line.total,
                                   awards=line.awards)
                         for place, line in enumerate(ranked, start=1))
-        audit.record(session, actor, "results.compute", "result_sheet", sheet.id, utc_now(),
+        audit.record(session, actor, "results.compute", "result_sheet", sheet.id, services.now(),
                      finalists=len(ranked))
         return sheet.id

@@ -81,3 +81,16 @@ def test_a_sent_delivery_keeps_no_in_flight_note(console):  # noqa: F811
     with stack.services.db() as db:
         delivery = db.scalars(select(Delivery).where(Delivery.idempotency_key == "test:sent")).one()
     assert delivery.status == "sent" and delivery.errmsg is None
+
+
+def test_times_are_contest_times_with_the_zone_and_real_ones_say_so(console):  # noqa: F811
+    stack = console(now="2020-08-21T10:00:00")  # a rehearsal: the contest clock is in 2020
+    stack.user("org", "organizer")
+    entry = stack.add_entry("oTimes", {"name": "甲", "title": "作品甲"}, state="approved")
+    client = stack.client("org")
+    page = client.get(f"/console/entries/{entry.id}").get_data(as_text=True)
+    assert "时间均为赛事时间：北京时间（UTC+08:00）" in page
+    assert "（实际时间）" in page  # the video file was received at a real time
+    computed = client.post("/console/results/compute")
+    results = client.get(computed.location).get_data(as_text=True)
+    assert re.search(r"结果表 #\d+（org，2020-08-21 10:0\d）", results)  # contest time

@@ -33,6 +33,20 @@ def _local(value) -> str:
     return labels.local_time(current_app.extensions["contestbot"].contest, value)
 
 
+def _real(value) -> str:
+    """A time the real clock stamped (a file received, a message sent): labelled as such while
+    a rehearsal runs the contest clock at another date."""
+    services = current_app.extensions["contestbot"]
+    text = labels.local_time(services.contest, value)
+    return f"{text}（实际时间）" if text and services.clock.rehearsal else text
+
+
+def _zone() -> str:
+    """The contest's time zone as the console names it, e.g. 北京时间（UTC+08:00）."""
+    services = current_app.extensions["contestbot"]
+    return labels.zone_label(services.contest, services.now())
+
+
 def _query(**changes) -> str:
     """The current query string with some parameters replaced (for pagination links)."""
     args = request.args.to_dict()
@@ -51,6 +65,8 @@ def register_filters(app) -> None:
         "console_action": lambda a: labels.ACTION_LABELS.get(a, a),
         "console_role": lambda r: labels.ROLE_LABELS.get(r, r),
         "console_time": _local,
+        "console_real_time": _real,
         "console_mask": mask_openid,
     })
-    app.jinja_env.globals.update(console_flashes=get_flashed_messages, console_query=_query)
+    app.jinja_env.globals.update(console_flashes=get_flashed_messages, console_query=_query,
+                                 console_zone=_zone)

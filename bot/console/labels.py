@@ -68,6 +68,13 @@ def local_time(contest, value: datetime | None) -> str:
     return value.astimezone(contest.tz).strftime("%Y-%m-%d %H:%M")
 
 
+def zone_label(contest, now: datetime) -> str:
+    """The zone every console time is in: 北京时间 for China's zone, else its name; the offset."""
+    offset = now.astimezone(contest.tz).strftime("%z")
+    name = "北京时间" if contest.timezone in ("Asia/Shanghai", "Asia/Chongqing") else contest.timezone
+    return f"{name}（UTC{offset[:3]}:{offset[3:]}）"
+
+
 def kind_label(contest, kind_id: str | None) -> str:
     """The Chinese name of an entrant kind."""
     kind = contest.kind(kind_id) if kind_id else None
