@@ -28,6 +28,7 @@ class User:
     windows: CustomerServiceWindows = field(default_factory=CustomerServiceWindows)
     mass: MassAllowance = field(default_factory=MassAllowance)
     last_message_at: float | None = None
+    read_seq: int = 0  # the last message the user has seen (the terminal chat resumes from it)
 
     def info(self) -> dict:
         """The /cgi-bin/user/info answer for this user."""
@@ -42,7 +43,7 @@ class User:
         """The user as JSON for /sim endpoints."""
         return {"openid": self.openid, "nickname": self.nickname, "subscribed": self.subscribed,
                 "subscribe_time": self.subscribe_time, "tagid_list": list(self.tagids),
-                "last_message_at": self.last_message_at}
+                "last_message_at": self.last_message_at, "read_seq": self.read_seq}
 
 
 @dataclass
