@@ -9,11 +9,12 @@ from start to verdict:
 
 - `bare ffprobe`: `ffprobe -v error -print_format json -show_format -show_streams <file>`;
 - `ours, no poster`: probe_file (path checks, safety flags, the last GOP's packets read, JSON
-  parse, VideoFacts, the mp4 index's extent against the file size) + check_video against 江门
-  2020's rules + verdict_of;
+  parse, VideoFacts, the mp4 index's extent against the file size, every picture sample's NAL
+  chain) + check_video against 江门 2020's rules + verdict_of;
 - `keyframes decoded (not used)`: the bare ffprobe plus `-skip_frame nokey -show_entries
   frame=pts`, the other way to judge a file by its data, measured for the choice;
-- `mp4 index extent alone`: bot.mp4_extent.data_end, the part of ours that reads the index;
+- `mp4 index + NAL chains alone`: bot.mp4_extent.read_index and
+  bot.mp4_samples.first_broken_sample, the part of ours that judges the data;
 - `bare ffprobe + bare poster`: the bare ffprobe, then `ffmpeg -ss <10%> -i <file> -frames:v 1
   -vf scale=640:-2 poster.jpg`;
 - `ours + poster`: ours, then make_poster.
@@ -37,7 +38,8 @@ if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
 from bot.contest import load_contest  # noqa: E402
-from bot.mp4_extent import data_end  # noqa: E402
+from bot.mp4_extent import read_index  # noqa: E402
+from bot.mp4_samples import first_broken_sample  # noqa: E402
 from bot.video_check import check_video, verdict_of  # noqa: E402
 from bot.video_poster import make_poster  # noqa: E402
 from bot.video_probe import probe_file  # noqa: E402
@@ -84,7 +86,8 @@ def make_runs(path: Path, root: Path, rules) -> dict:
 
     return {"bare ffprobe": lambda: bare_probe(path), "ours, no poster": ours,
             "keyframes decoded (not used)": lambda: keyframes_decoded(path),
-            "mp4 index extent alone": lambda: data_end(path),
+            "mp4 index + NAL chains alone": lambda: first_broken_sample(
+                path, read_index(path).nal_tracks),
             "bare ffprobe + bare poster": bare_both, "ours + poster": ours_poster}
 
 
@@ -149,17 +152,19 @@ def main(argv=None) -> int:
                 "Start to verdict, in one process on one machine, bare tools and ours "
                 "interleaved. `ours` = path checks + ffprobe with -protocol_whitelist and "
                 "-format_whitelist reading the last GOP's packets + JSON to VideoFacts + the mp4 "
-                "index's extent against the file size + check_video + verdict_of. The machine is "
+                "index's extent and NAL chains + check_video + verdict_of. The machine is "
                 "shared (see the load averages): medians move between runs, the minimums are "
                 "the steadiest comparison.", "",
                 "Judging a file by its data, two ways were measured: decoding every keyframe "
                 "(`-skip_frame nokey`) costs about 3x a bare ffprobe at a 2 s GOP, as phones "
-                "record, and grows with the film's length; checking the mp4's own index "
-                "(stco/co64 + stsz + stsc) against the file size costs 0.3-2 ms, and ffprobe "
+                "record, and grows with the film's length; reading the mp4's own index "
+                "(stco/co64 + stsz + stsc) to check its extent against the file size and that "
+                "every picture sample is filled by whole NAL units costs a few ms, and ffprobe "
                 "reading the last GOP's packets (for other containers) adds no measurable time. "
-                "The index check and the tail read are what `ours` does. They catch a file cut "
-                "short or missing a block; bytes overwritten in place, same length, would need a "
-                "full decode (several seconds) and are not looked for.", ""]
+                "The index checks and the tail read are what `ours` does. They catch a file cut "
+                "short, missing a block, or with a block overwritten over samples' starts; "
+                "damage inside a NAL unit's payload would need a full decode (several seconds) "
+                "and is not looked for.", ""]
     for fps in args.fps:
         with tempfile.TemporaryDirectory(prefix="bench-probe-") as tmp:
             root = Path(tmp)

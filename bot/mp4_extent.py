@@ -1,4 +1,5 @@
-"""How far into an ISO (mp4/mov/3gp) file its own index says the media data goes.
+"""What an ISO (mp4/mov/3gp) file's own index says about its media data: how far it goes, and
+where each H.264/H.265 sample lies.
 
 A faststart file keeps its index (moov) before the data: cut short, or missing a block, it still
 opens and reports its full duration, and ffprobe reads no packet near the cut. The index lists
@@ -6,11 +7,14 @@ each chunk's offset (stco/co64) and each sample's size (stsz), grouped into chun
 last byte they point at must lie inside the file. Reading the index costs a few milliseconds.
 """
 import struct
-from itertools import accumulate
+from dataclasses import dataclass, field
 from pathlib import Path
 
 CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl"}
-TABLES = {b"stsz", b"stsc", b"stco", b"co64"}
+TABLES = {b"stsz", b"stsc", b"stco", b"co64", b"stsd"}
+# Sample entries whose samples are length-prefixed NAL units, and the box holding the prefix size.
+NAL_ENTRIES = {b"avc1": b"avcC", b"avc3": b"avcC", b"hvc1": b"hvcC", b"hev1": b"hvcC"}
+VISUAL_ENTRY_FIELDS = 78  # the bytes of a VisualSampleEntry before its child boxes
 MAX_MOOV_BYTES = 64 * 1024 * 1024  # a 2-hour 60 frame/s film's index is a few MB
 
 
@@ -18,37 +22,45 @@ class IndexUnreadable(Exception):
     """The boxes do not parse: the index itself is damaged."""
 
 
-def data_end(path: Path) -> int:
-    """The largest end offset of any top-level box or indexed sample; IndexUnreadable if garbled.
+@dataclass
+class IsoIndex:
+    """The largest end offset of any top-level box or sample, and the NAL-unit tracks."""
 
-    A result beyond the file's size means data the file announces is not in it."""
+    end: int = 0
+    # (NAL length prefix size, [(offset, size) of each sample]) per H.264/H.265 track
+    nal_tracks: list = field(default_factory=list)
+
+
+def read_index(path: Path) -> IsoIndex:
+    """The file's index; `end` beyond the file's size means announced data is missing."""
     try:
-        return _data_end(path, path.stat().st_size)
+        return _read_index(path, path.stat().st_size)
     except struct.error as error:
         raise IndexUnreadable(str(error)) from None
 
 
-def _data_end(path: Path, size: int) -> int:
-    end = 0
+def _read_index(path: Path, size: int) -> IsoIndex:
+    index = IsoIndex()
     with open(path, "rb") as stream:
-        for kind, start, length in _boxes(stream, 0, size, top_level=True):
-            end = max(end, start + length)
+        for kind, start, length in _boxes(stream, size):
+            index.end = max(index.end, start + length)
             if kind == b"moov" and start + length <= size:
                 if length > MAX_MOOV_BYTES:
                     raise IndexUnreadable(f"moov of {length} bytes")
                 stream.seek(start)
-                end = max(end, _moov_extent(stream.read(length)))
-    return end
+                _read_moov(stream.read(length), index)
+    return index
 
 
-def _boxes(stream, offset: int, limit: int, top_level: bool = False):
-    """(type, start, total length) of each box from offset to limit, read from a file."""
+def _boxes(stream, limit: int):
+    """(type, start, total length) of each top-level box of a file."""
+    offset = 0
     while offset + 8 <= limit:
         stream.seek(offset)
         length, kind = struct.unpack(">I4s", stream.read(8))
         if length == 1:
             length = struct.unpack(">Q", stream.read(8))[0]
-        elif length == 0 and top_level:
+        elif length == 0:
             length = limit - offset  # "to the end of the file"
         if length < 8:
             raise IndexUnreadable(f"box {kind!r} of {length} bytes at {offset}")
@@ -69,12 +81,14 @@ def _children(data: bytes, offset: int, limit: int):
         offset += length
 
 
-def _moov_extent(moov: bytes) -> int:
-    """The end of the last sample any track's table points at."""
-    end = 0
+def _read_moov(moov: bytes, index: IsoIndex) -> None:
     for tables in _sample_tables(moov, 8, len(moov)):
-        end = max(end, _track_extent(moov, tables))
-    return end
+        samples = list(_samples(moov, tables))
+        if samples:
+            index.end = max(index.end, max(offset + size for offset, size in samples))
+        prefix = _nal_prefix_size(moov, tables.get(b"stsd"))
+        if prefix and samples:
+            index.nal_tracks.append((prefix, samples))
 
 
 def _sample_tables(data: bytes, offset: int, limit: int):
@@ -89,22 +103,42 @@ def _sample_tables(data: bytes, offset: int, limit: int):
         yield found
 
 
-def _track_extent(data: bytes, tables: dict) -> int:
-    """The end of this track's last chunk: chunk offset plus the sizes of its samples."""
+def _samples(data: bytes, tables: dict):
+    """(offset, size) of each sample: chunk offsets from stco/co64, chunks' samples from stsc.
+
+    With one size for all samples (PCM sound) each chunk is given whole, as one span."""
     offsets = _chunk_offsets(data, tables)
     if not offsets or b"stsz" not in tables or b"stsc" not in tables:
-        return 0
-    sizes = _sample_sizes(data, tables[b"stsz"][0])
-    ends = [0, *accumulate(sizes)]
+        return
+    fixed, sizes = _sample_sizes(data, tables[b"stsz"][0])
     runs = _unpack_table(data, tables[b"stsc"][0], ">III")
-    sample, end = 0, 0
-    for index, (first, per_chunk, _) in enumerate(runs):
-        last = runs[index + 1][0] if index + 1 < len(runs) else len(offsets) + 1
-        for chunk in range(first, min(last, len(offsets) + 1)):
-            stop = min(sample + per_chunk, len(sizes))
-            end = max(end, offsets[chunk - 1] + ends[stop] - ends[sample])
-            sample = stop
-    return end
+    sample = 0
+    for number, (first, per_chunk, _) in enumerate(runs):
+        last = runs[number + 1][0] if number + 1 < len(runs) else len(offsets) + 1
+        for chunk in range(max(first, 1), min(last, len(offsets) + 1)):
+            position = offsets[chunk - 1]
+            if fixed:
+                yield position, fixed * per_chunk
+                continue
+            for size in sizes[sample:sample + per_chunk]:
+                yield position, size
+                position += size
+            sample += per_chunk
+
+
+def _nal_prefix_size(data: bytes, stsd) -> int | None:
+    """The NAL length prefix size (1, 2 or 4) of an H.264/H.265 track, None for other codecs."""
+    if stsd is None:
+        return None
+    for kind, start, stop in _children(data, stsd[0] + 8, stsd[1]):
+        config = NAL_ENTRIES.get(kind)
+        if config is None:
+            return None
+        for child, payload, _ in _children(data, start + VISUAL_ENTRY_FIELDS, stop):
+            if child == config:
+                at = payload + (4 if config == b"avcC" else 21)
+                return (data[at] & 0x03) + 1
+    return None
 
 
 def _chunk_offsets(data: bytes, tables: dict) -> list[int]:
@@ -115,18 +149,19 @@ def _chunk_offsets(data: bytes, tables: dict) -> list[int]:
     return []
 
 
-def _sample_sizes(data: bytes, start: int) -> list[int]:
+def _sample_sizes(data: bytes, start: int) -> tuple[int, list[int]]:
+    """stsz: (the one size of every sample, or 0), and the sizes listed when it is 0."""
     fixed, count = struct.unpack_from(">II", data, start + 4)
     if fixed:
-        return [fixed] * count
-    return list(struct.unpack_from(f">{count}I", data, start + 12))
+        return fixed, []
+    return 0, list(struct.unpack_from(f">{count}I", data, start + 12))
 
 
 def _unpack_table(data: bytes, start: int, row: str) -> list[tuple]:
     """A full box's table: version/flags, an entry count, then the rows."""
     (count,) = struct.unpack_from(">I", data, start + 4)
+    rows = data[start + 8:start + 8 + count * struct.calcsize(row)]
     try:
-        rows = data[start + 8:start + 8 + count * struct.calcsize(row)]
         return list(struct.iter_unpack(row, rows))
     except struct.error as error:
         raise IndexUnreadable(f"table of {count} rows: {error}") from None

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bot.contest_video import FFPROBE_FORMATS, VideoRules
-from bot.mp4_extent import IndexUnreadable, data_end
+from bot.mp4_samples import iso_damage
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,8 @@ PLAYLIST_DEMUXERS = {"hls", "concat", "dash", "image2", "webm_dash_manifest", "s
 PLAYLIST_HEADS = (b"#EXTM3U", b"ffconcat", b"<?xml", b"v=0")
 ISO_BOXES = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot"}
 ISO_FORMAT = FFPROBE_FORMATS["mp4"]
-# The tail read: ffprobe seeks by the file's own index to the last keyframe and reads every
-# packet from there to the end. A file whose index points past its end (cut short with the
-# header intact, or a block lost in the middle) fails there, at the cost of reading one GOP.
-# Decoding every keyframe instead costs about 3x a bare ffprobe at phones' 2 s GOP (bench/probe.md).
+# The tail read: ffprobe seeks to the last keyframe and reads the packets to the end, where an
+# mkv or flv cut short fails (an mp4 reads as a quiet EOF: iso_damage reads its index).
 TAIL_READ = ("-show_entries", "packet=stream_index", "-read_intervals", "99999999%")
 # What ffprobe 5.1 says when packet data is missing or does not fit its declared sizes.
 DAMAGE_MARKERS = ("partial file", "File ended prematurely", "exceeds containing master element",
@@ -80,20 +78,9 @@ def probe_file(path, *, media_root, timeout_s: float = 30.0) -> VideoFacts:
     path = safe_media_path(path, media_root)
     data = run_ffprobe(path, timeout_s)
     facts = facts_from_probe(data, path, path.stat().st_size)
-    if facts.container == ISO_FORMAT:
-        check_iso_extent(path, facts.size_bytes)
+    if facts.container == ISO_FORMAT and (damage := iso_damage(path, facts.size_bytes)):
+        raise ProbeError("truncated", damage)
     return facts
-
-
-def check_iso_extent(path: Path, size_bytes: int) -> None:
-    """ProbeError('truncated') when the mp4's index points past the end of the file."""
-    try:
-        end = data_end(path)
-    except IndexUnreadable as error:  # ffprobe read it: our parser's limits refuse nothing
-        log.warning("mp4 index of %s not checked: %s", path.name, error)
-        return
-    if end > size_bytes:
-        raise ProbeError("truncated", f"the index reaches byte {end}, the file has {size_bytes}")
 
 
 def safe_media_path(path, media_root) -> Path:
@@ -125,7 +112,8 @@ def run_ffprobe(path: Path, timeout_s: float, tail_read: bool = True) -> dict:
     stderr = done.stderr.decode("utf-8", "replace").strip()
     if done.returncode != 0 and tail_read and SEEK_REFUSED in stderr:
         # Short streams without an index (a few seconds of MPEG-TS) cannot seek: header only.
-        return run_ffprobe(path, timeout_s - (time.monotonic() - started), tail_read=False)
+        left = max(0.1, timeout_s - (time.monotonic() - started))
+        return run_ffprobe(path, left, tail_read=False)
     if done.returncode != 0:
         raise ProbeError(failure_reason(stderr, path), stderr[-300:])
     if any(marker in stderr for marker in DAMAGE_MARKERS):

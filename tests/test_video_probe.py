@@ -14,7 +14,7 @@ from bot import video_probe
 from bot.video_poster import make_poster
 from bot.video_probe import ProbeError, facts_from_probe, probe_file
 from tests.video_fixtures import (cut_short, drop_block, make_ffconcat, make_hls_playlist,
-                                  make_text_as_mp4, make_truncated, make_video)
+                                  make_text_as_mp4, make_truncated, make_video, overwrite_block)
 
 
 def _refused(path, root, **kwargs) -> str:
@@ -178,6 +178,15 @@ def test_a_faststart_mp4_missing_a_block_mid_file_is_refused(video_dir):
     assert _refused(drop_block(whole, "gap.mp4", at=0.5, share=0.05), video_dir) == "truncated"
     assert _refused(drop_block(whole, "gap-small.mp4", at=0.4, share=0.001),
                     video_dir) == "truncated"
+
+
+@pytest.mark.parametrize("fill", [b"\0", None], ids=["zeros", "random"])
+def test_a_faststart_mp4_overwritten_mid_file_is_refused(video_dir, fill):
+    whole = _phone_export(video_dir)
+    damaged = overwrite_block(whole, "damaged.mp4", at=0.5, share=0.05, fill=fill)
+    assert damaged.stat().st_size == whole.stat().st_size
+    assert _refused(damaged, video_dir) == "truncated"
+    assert probe_file(whole, media_root=video_dir).duration_s == pytest.approx(20, abs=0.1)
 
 
 @pytest.mark.parametrize("name", ["clip.mkv", "clip.flv"])

@@ -1,16 +1,18 @@
 """Real video files made by ffmpeg from lavfi sources, and files that only pose as videos.
 
 `from tests.video_fixtures import *` in conftest.py provides the pytest fixtures; the helpers
-(make_video, make_truncated, cut_short, drop_block, make_text_as_mp4, make_hls_playlist,
-make_ffconcat) are plain
+(make_video, make_truncated, cut_short, drop_block, overwrite_block, make_text_as_mp4,
+make_hls_playlist, make_ffconcat) are plain
 functions any test may call.
 """
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-__all__ = ["make_video", "make_truncated", "cut_short", "drop_block", "make_text_as_mp4", "make_hls_playlist",
+__all__ = ["make_video", "make_truncated", "cut_short", "drop_block", "overwrite_block",
+           "make_text_as_mp4", "make_hls_playlist",
            "make_ffconcat", "VideoLibrary", "video_dir", "sample_video", "video_library"]
 
 # container word -> (ffmpeg muxer, video encoder, audio encoder, extra output options)
@@ -113,6 +115,18 @@ def drop_block(source, name, *, at=0.5, share=0.1) -> Path:
     start, length = int(len(data) * at), int(len(data) * share)
     target = Path(source).with_name(name)
     target.write_bytes(data[:start] + data[start + length:])
+    return target
+
+
+def overwrite_block(source, name, *, at=0.5, share=0.05, fill=b"\0") -> Path:
+    """A copy of `source`, same size, with `share` of its bytes at `at` replaced by `fill`
+    repeated (zeros: a damaged disk or copy) or, with fill=None, by random bytes."""
+    data = bytearray(Path(source).read_bytes())
+    start, length = int(len(data) * at), max(1, int(len(data) * share))
+    data[start:start + length] = os.urandom(length) if fill is None else \
+        (fill * length)[:length]
+    target = Path(source).with_name(name)
+    target.write_bytes(bytes(data))
     return target
 
 
