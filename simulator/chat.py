@@ -35,6 +35,7 @@ examples:
 CHANNELS = {"passive": "公众号", "custom": "公众号·客服消息", "template": "公众号·模板消息",
             "mass": "公众号·群发消息"}
 MEDIA_COMMANDS = {"/video": "video", "/image": "image"}
+FOLLOW_NOTES = {"/follow": "你关注了公众号", "/unfollow": "你取消了关注"}
 
 
 class ChatSession:
@@ -79,7 +80,7 @@ class ChatSession:
             self._show(self._send({"type": "click", "key": argument}))
         elif command in ("/follow", "/unfollow"):
             self._show(self.http.post(f"{self.base}/users/{self.openid}/{command[1:]}",
-                                      timeout=30))
+                                      timeout=30), done=FOLLOW_NOTES[command])
         elif command.startswith("/") and command[1:].isascii() and command[1:].isalpha():
             self._print(f"[平台] 未知命令 {command}，输入 /help 查看可用的命令")
         else:
@@ -98,20 +99,23 @@ class ChatSession:
     def _send(self, body: dict):
         return self.http.post(f"{self.base}/users/{self.openid}/send", json=body, timeout=30)
 
-    def _show(self, response) -> None:
+    def _show(self, response, done: str = "") -> None:
         if response is not None:
-            self._note(response)
+            self._note(response, done)
         for message in self._unread():
             label = CHANNELS.get(message["channel"], f"公众号·{message['channel']}")
             self._print(f"[{label}] {message.get('content') or message['msgtype']}")
 
-    def _note(self, response) -> None:
+    def _note(self, response, done: str) -> None:
         """The platform's side of an action, in the chat page's words."""
         answer = response.json() if response.headers.get("content-type", "").startswith(
             "application/json") else {}
         if response.status_code != 200:
             self._print(f"[平台] 操作未完成：{answer.get('error', response.status_code)}")
-        elif answer.get("error"):
+            return
+        if done:
+            self._print(f"[平台] {done}")
+        if answer.get("error"):
             self._print(f"[平台] {answer.get('user_sees') or answer['error']}")
 
     def _unread(self) -> list:

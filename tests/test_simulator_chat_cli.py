@@ -30,7 +30,8 @@ def _subscribes(stack, openid) -> int:
 def test_a_second_run_goes_on_without_following_again_or_replaying(stack):
     stack = stack()
     first = chat(stack, *says("规则"))
-    assert "欢迎关注" in first and "作品征集：2020年6月15日—2020年7月15日" in first
+    assert first.startswith("[平台] 你关注了公众号\n[公众号] 欢迎关注")
+    assert "作品征集：2020年6月15日—2020年7月15日" in first
     second = chat(stack, *says("帮助"))
     assert "取消：退出当前操作" in second and "继续 oCli 之前的对话" in second
     assert "欢迎关注" not in second and "作品征集" not in second  # nothing replayed
@@ -68,6 +69,7 @@ def test_commands_and_platform_notes_are_in_chinese(stack, tmp_path):
     assert "未知命令 /frobnicate，输入 /help 查看可用的命令" in out
     assert "取消：退出当前操作" in out  # the menu click answered like 帮助
     assert "你已经关注了这个公众号" in out and "未关注：关注公众号后才能聊天" in out
+    assert "[平台] 你取消了关注" in out
     sent = stack.platform.sim("GET", "/transcript/oCli")["messages"]
     assert [m["fields"]["MsgType"] for m in sent if m["channel"] == "user"][:2] == ["event",
                                                                                    "image"]
