@@ -125,7 +125,8 @@ def report(times: dict, facts, reps: int, made_s: float, gop: int) -> str:
     keyframes = med["keyframes decoded (not used)"] / med["bare ffprobe"]
     lines += ["", f"- ours / bare ffprobe, no poster in either: **{no_poster:.2f}x** "
               f"({'within' if no_poster < TARGET_RATIO else 'OVER'} the {TARGET_RATIO}x target)",
-              f"- keyframes decoded / bare ffprobe (the alternative, not used): **{keyframes:.2f}x** "
+              f"- keyframes decoded / bare ffprobe (the alternative, not used): "
+              f"**{keyframes:.2f}x** "
               f"({'within' if keyframes < TARGET_RATIO else 'OVER'} the {TARGET_RATIO}x target)",
               f"- ours + poster / bare ffprobe + bare poster, poster in both: **{poster:.2f}x** "
               f"({'within' if poster < TARGET_RATIO else 'OVER'} the {TARGET_RATIO}x target)",

@@ -99,7 +99,7 @@ def safe_media_path(path, media_root) -> Path:
 
 
 def run_ffprobe(path: Path, timeout_s: float, tail_read: bool = True) -> dict:
-    """ffprobe's JSON for the file, with the safety flags; ProbeError if refused, damaged or slow."""
+    """ffprobe's JSON for the file, with the safety flags; ProbeError if refused, damaged, slow."""
     command = [FFPROBE, "-v", "error", "-hide_banner", *SAFE_FLAGS, "-print_format", "json",
                "-show_format", "-show_streams", *(TAIL_READ if tail_read else ()),
                f"file:{path}"]

@@ -110,7 +110,7 @@ def cut_short(source, name, *, keep=0.3) -> Path:
 
 
 def drop_block(source, name, *, at=0.5, share=0.1) -> Path:
-    """A copy of `source` that lost `share` of its bytes at `at` (a resumed transfer skipped them)."""
+    """A copy of `source` that lost `share` of its bytes at `at` (a resumed copy skipped them)."""
     data = Path(source).read_bytes()
     start, length = int(len(data) * at), int(len(data) * share)
     target = Path(source).with_name(name)
