@@ -6,6 +6,7 @@ opens and reports its full duration, and ffprobe reads no packet near the cut. T
 each chunk's offset (stco/co64) and each sample's size (stsz), grouped into chunks by stsc; the
 last byte they point at must lie inside the file. Reading the index costs a few milliseconds.
 """
+import os
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +42,7 @@ def read_index(path: Path) -> IsoIndex:
 
 def _read_index(path: Path, size: int) -> IsoIndex:
     index = IsoIndex()
-    with open(path, "rb") as stream:
+    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as stream:
         for kind, start, length in _boxes(stream, size):
             index.end = max(index.end, start + length)
             if kind == b"moov" and start + length <= size:

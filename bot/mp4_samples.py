@@ -3,12 +3,12 @@
 In an mp4 each picture sample is a chain of NAL units, each behind a 1, 2 or 4-byte length, and
 the chain fills the sample. A block of zeros or garbage written over a sample's start (a damaged
 copy) breaks the chain: a zero first length, or a length running past the sample. Walking the
-chains reads one or two words per sample through mmap (the file is in the page cache just after
-its download): a few milliseconds for a 5-minute film (bench/probe.md). Damage inside a NAL's
+chains reads one or two words per sample (the file is in the page cache just after its
+download): a few milliseconds for a 5-minute film (bench/probe.md). Damage inside a NAL's
 payload would need decoding every frame, and is not looked for.
 """
 import logging
-import mmap
+import os
 import struct
 from pathlib import Path
 
@@ -34,27 +34,31 @@ def iso_damage(path: Path, size_bytes: int) -> str | None:
 
 def first_broken_sample(path: Path, nal_tracks) -> int | None:
     """The offset of the first sample whose NAL units do not fill it exactly, or None."""
-    if not nal_tracks or path.stat().st_size == 0:
+    if not nal_tracks:
         return None
-    with open(path, "rb") as stream, \
-            mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
+    # pread, not mmap: a file that shrank meanwhile reads short here instead of raising SIGBUS.
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    try:
         for prefix, samples in nal_tracks:
             if prefix in PREFIXES:
-                broken = _first_broken(data, PREFIXES[prefix], samples)
+                broken = _first_broken(descriptor, PREFIXES[prefix], samples)
                 if broken is not None:
                     return broken
+    finally:
+        os.close(descriptor)
     return None
 
 
-def _first_broken(data, prefix: struct.Struct, samples) -> int | None:
-    unpack, width, file_size = prefix.unpack_from, prefix.size, len(data)
+def _first_broken(descriptor: int, prefix: struct.Struct, samples) -> int | None:
+    unpack, width, pread = prefix.unpack, prefix.size, os.pread
     for offset, size in samples:
         end = offset + size
-        if end > file_size:
-            return offset
         position = offset
         while position + width <= end:
-            (length,) = unpack(data, position)
+            word = pread(descriptor, width, position)
+            if len(word) < width:
+                return offset  # the file ends inside the sample
+            (length,) = unpack(word)
             if length == 0:
                 if position == offset:
                     return offset  # a sample holds at least one NAL unit
