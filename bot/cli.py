@@ -1,4 +1,4 @@
-"""Operator commands: `flask --app bot.app <group> <command>`."""
+"""Operator commands: `contestbot <group> <command>` (bot/manage.py wraps Flask's CLI)."""
 import click
 from flask import current_app
 from flask.cli import AppGroup

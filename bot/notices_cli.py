@@ -1,4 +1,4 @@
-"""Operator commands for notices, broadcasts and results: `flask --app bot.app notices ...`."""
+"""Operator commands for notices, broadcasts and results: `contestbot notices ...`."""
 import click
 from flask import current_app
 from flask.cli import AppGroup

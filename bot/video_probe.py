@@ -9,10 +9,12 @@ import os
 import re
 import stat
 import subprocess
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bot.contest_video import FFPROBE_FORMATS, VideoRules
+from bot.mp4_samples import iso_damage
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,13 @@ PLAYLIST_DEMUXERS = {"hls", "concat", "dash", "image2", "webm_dash_manifest", "s
 PLAYLIST_HEADS = (b"#EXTM3U", b"ffconcat", b"<?xml", b"v=0")
 ISO_BOXES = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot"}
 ISO_FORMAT = FFPROBE_FORMATS["mp4"]
+# The tail read: ffprobe seeks to the last keyframe and reads the packets to the end, where an
+# mkv or flv cut short fails (an mp4 reads as a quiet EOF: iso_damage reads its index).
+TAIL_READ = ("-show_entries", "packet=stream_index", "-read_intervals", "99999999%")
+# What ffprobe 5.1 says when packet data is missing or does not fit its declared sizes.
+DAMAGE_MARKERS = ("partial file", "File ended prematurely", "exceeds containing master element",
+                  "Packet mismatch", "Invalid NAL unit size")
+SEEK_REFUSED = "Could not read packets in interval"
 OTHER_LABELS = {"mpegts": "ts"}
 
 
@@ -68,7 +77,10 @@ def probe_file(path, *, media_root, timeout_s: float = 30.0) -> VideoFacts:
     """Probe one regular file under media_root; ProbeError when it is not a usable video."""
     path = safe_media_path(path, media_root)
     data = run_ffprobe(path, timeout_s)
-    return facts_from_probe(data, path, path.stat().st_size)
+    facts = facts_from_probe(data, path, path.stat().st_size)
+    if facts.container == ISO_FORMAT and (damage := iso_damage(path, facts.size_bytes)):
+        raise ProbeError("truncated", damage)
+    return facts
 
 
 def safe_media_path(path, media_root) -> Path:
@@ -86,18 +98,26 @@ def safe_media_path(path, media_root) -> Path:
     return given
 
 
-def run_ffprobe(path: Path, timeout_s: float) -> dict:
-    """ffprobe's JSON for the file, with the safety flags; ProbeError on refusal or timeout."""
+def run_ffprobe(path: Path, timeout_s: float, tail_read: bool = True) -> dict:
+    """ffprobe's JSON for the file, with the safety flags; ProbeError if refused, damaged, slow."""
     command = [FFPROBE, "-v", "error", "-hide_banner", *SAFE_FLAGS, "-print_format", "json",
-               "-show_format", "-show_streams", f"file:{path}"]
+               "-show_format", "-show_streams", *(TAIL_READ if tail_read else ()),
+               f"file:{path}"]
+    started = time.monotonic()
     try:
         done = subprocess.run(command, capture_output=True, stdin=subprocess.DEVNULL,
                               timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired:
         raise ProbeError("timeout", f"ffprobe ran over {timeout_s:g} s on {path.name}") from None
     stderr = done.stderr.decode("utf-8", "replace").strip()
+    if done.returncode != 0 and tail_read and SEEK_REFUSED in stderr:
+        # Short streams without an index (a few seconds of MPEG-TS) cannot seek: header only.
+        left = max(0.1, timeout_s - (time.monotonic() - started))
+        return run_ffprobe(path, left, tail_read=False)
     if done.returncode != 0:
         raise ProbeError(failure_reason(stderr, path), stderr[-300:])
+    if any(marker in stderr for marker in DAMAGE_MARKERS):
+        raise ProbeError("truncated", stderr[-300:])
     try:
         return json.loads(done.stdout.decode("utf-8", "replace"))
     except ValueError:

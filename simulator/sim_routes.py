@@ -81,6 +81,18 @@ def unfollow(openid: str):
         abort(409, description=str(refused))
 
 
+@bp.post("/users/<openid>/read")
+def mark_read(openid: str):
+    """The user has seen their chat up to message `seq` (never moves back)."""
+    user = _known(openid)
+    seq = _body().get("seq")
+    if not isinstance(seq, int) or seq < 0:
+        abort(400, description="seq must be a message's sequence number")
+    with get_state().lock:
+        user.read_seq = max(user.read_seq, seq)
+    return jsonify(user.describe())
+
+
 def _message_params(body: dict) -> dict:
     params = {k: v for k, v in body.items() if k not in ("type", "data_base64")}
     upload = request.files.get("media")

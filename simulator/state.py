@@ -29,6 +29,7 @@ class User:
     windows: CustomerServiceWindows = field(default_factory=CustomerServiceWindows)
     mass: MassAllowance = field(default_factory=MassAllowance)
     last_message_at: float | None = None
+    read_seq: int = 0  # the last message the user has seen (the terminal chat resumes from it)
 
     def info(self) -> dict:
         """The /cgi-bin/user/info answer for this user."""
@@ -46,7 +47,7 @@ class User:
         return {"openid": self.openid, "nickname": self.nickname, "subscribed": self.subscribed,
                 "subscribe_time": self.subscribe_time, "unionid": self.unionid,
                 "tagid_list": list(self.tagids),
-                "last_message_at": self.last_message_at}
+                "last_message_at": self.last_message_at, "read_seq": self.read_seq}
 
 
 @dataclass

@@ -16,7 +16,8 @@ MEDIA_KINDS = {"image": "image", "voice": "voice", "video": "video", "shortvideo
 
 
 class ActionRefused(Exception):
-    """The WeChat app would not let the user do this (chat without following, follow twice)."""
+    """The WeChat app would not let the user do this (chat without following, follow twice);
+    the text is what the app shows, in Chinese like the chat page."""
 
 
 def wechat_user_for(config: dict, openid: str, http=None) -> WeChatUser:
@@ -73,7 +74,7 @@ def deliver(state: PlatformState, config: dict, openid: str, delivery: Delivery)
 def follow(state: PlatformState, config: dict, openid: str, scene: str = "") -> dict:
     """The user follows the account: WeChat posts a subscribe event."""
     if state.user(openid).subscribed:
-        raise ActionRefused("the user already follows the account")
+        raise ActionRefused("你已经关注了这个公众号")
     state.set_following(openid, True)
     state.record_interaction(openid, "subscribe")
     user = wechat_user_for(config, openid)
@@ -84,7 +85,7 @@ def follow(state: PlatformState, config: dict, openid: str, scene: str = "") -> 
 def unfollow(state: PlatformState, config: dict, openid: str) -> dict:
     """The user unfollows: WeChat posts an unsubscribe event (no reply reaches the user)."""
     if not state.user(openid).subscribed:
-        raise ActionRefused("the user does not follow the account")
+        raise ActionRefused("你还没有关注这个公众号")
     state.set_following(openid, False)
     user = wechat_user_for(config, openid)
     return deliver(state, config, openid, user.build("event", Event="unsubscribe", EventKey=""))
@@ -124,7 +125,7 @@ def act(state: PlatformState, config: dict, openid: str, kind: str, **params) ->
     """The user sends a message or clicks; the grant it opens is recorded before delivery."""
     user = state.user(openid)
     if not user.subscribed:
-        raise ActionRefused("the user does not follow the account")
+        raise ActionRefused("未关注：关注公众号后才能聊天")
     delivery = _build(state, config, openid, kind, params)
     if kind in MESSAGE_KINDS:
         state.record_interaction(openid, "message")

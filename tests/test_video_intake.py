@@ -13,7 +13,7 @@ from bot.models import AuditLog, Delivery, MediaFile, ValidationResult
 from config.settings import PROJECT_ROOT
 from tests.intake_fixtures import entry_for, reply_text
 from tests.faults.support import kill_worker_tree
-from tests.video_fixtures import make_video
+from tests.video_fixtures import cut_short, make_video
 
 def test_a_good_video_is_acknowledged_checked_and_the_verdict_pushed_once(stack, tmp_path):
     stack = stack()
@@ -38,6 +38,20 @@ def test_a_good_video_is_acknowledged_checked_and_the_verdict_pushed_once(stack,
     stack.run_worker()
     assert len(stack.pushed(openid)) == 1
     assert "视频已通过格式检查" in reply_text(stack.send_text(openid, "我的作品"))
+
+
+def test_a_faststart_video_cut_short_is_refused_as_incomplete(stack, tmp_path):
+    stack = stack()
+    openid = stack.follower("oCut")
+    entry_for(stack, openid)
+    whole = make_video(tmp_path, "whole.mp4", seconds=20, width=1280, height=720, fps=25,
+                       gop=50, faststart=True)
+    stack.send_video(openid, cut_short(whole, "cut.mp4", keep=0.3))
+    stack.run_worker()
+    assert stack.entry().state == "video_refused"
+    verdict = stack.pushed(openid)[0]
+    assert "视频文件不完整或已损坏" in verdict and "未通过格式检查" in verdict
+    assert "格式检查通过" not in verdict and "20秒" not in verdict
 
 
 @pytest.mark.parametrize("answer", ["bytes", "video_url"])

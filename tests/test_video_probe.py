@@ -13,8 +13,8 @@ import pytest
 from bot import video_probe
 from bot.video_poster import make_poster
 from bot.video_probe import ProbeError, facts_from_probe, probe_file
-from tests.video_fixtures import (make_ffconcat, make_hls_playlist, make_text_as_mp4,
-                                  make_truncated, make_video)
+from tests.video_fixtures import (cut_short, drop_block, make_ffconcat, make_hls_playlist,
+                                  make_text_as_mp4, make_truncated, make_video, overwrite_block)
 
 
 def _refused(path, root, **kwargs) -> str:
@@ -157,6 +157,52 @@ def test_truncated_and_text_files(video_dir):
     assert _refused(video_dir / "empty.mp4", video_dir) == "not_a_video"
     (video_dir / "noise.mp4").write_bytes(os.urandom(4096))
     assert _refused(video_dir / "noise.mp4", video_dir) == "not_a_video"
+
+
+def _phone_export(video_dir, name="phone.mp4", **kwargs):
+    """A 20-second faststart mp4 with a 2 s GOP, as phones and editors export them."""
+    return make_video(video_dir, name, seconds=20, width=1280, height=720, fps=25, gop=50,
+                      faststart=True, **kwargs)
+
+
+def test_a_faststart_mp4_cut_short_is_refused_though_its_header_is_intact(video_dir):
+    whole = _phone_export(video_dir)
+    assert probe_file(whole, media_root=video_dir).duration_s == pytest.approx(20, abs=0.1)
+    assert whole.read_bytes()[4:8] == b"ftyp" and whole.read_bytes()[36:40] == b"moov"
+    for keep in (0.3, 0.9, 0.99):
+        assert _refused(cut_short(whole, f"cut-{keep}.mp4", keep=keep), video_dir) == "truncated"
+
+
+def test_a_faststart_mp4_missing_a_block_mid_file_is_refused(video_dir):
+    whole = _phone_export(video_dir)
+    assert _refused(drop_block(whole, "gap.mp4", at=0.5, share=0.05), video_dir) == "truncated"
+    assert _refused(drop_block(whole, "gap-small.mp4", at=0.4, share=0.001),
+                    video_dir) == "truncated"
+
+
+@pytest.mark.parametrize("fill", [b"\0", None], ids=["zeros", "random"])
+def test_a_faststart_mp4_overwritten_mid_file_is_refused(video_dir, fill):
+    whole = _phone_export(video_dir)
+    damaged = overwrite_block(whole, "damaged.mp4", at=0.5, share=0.05, fill=fill)
+    assert damaged.stat().st_size == whole.stat().st_size
+    assert _refused(damaged, video_dir) == "truncated"
+    assert probe_file(whole, media_root=video_dir).duration_s == pytest.approx(20, abs=0.1)
+
+
+@pytest.mark.parametrize("name", ["clip.mkv", "clip.flv"])
+def test_other_containers_cut_short_are_refused(video_dir, name):
+    whole = make_video(video_dir, name, seconds=20, width=640, height=360, fps=25, gop=50)
+    assert probe_file(whole, media_root=video_dir).duration_s == pytest.approx(20, abs=0.2)
+    assert _refused(cut_short(whole, f"cut-{name}", keep=0.6), video_dir) == "truncated"
+
+
+def test_a_non_faststart_mp4_is_judged_as_before(video_dir):
+    whole = make_video(video_dir, "plain.mp4", seconds=20, width=1280, height=720, fps=25, gop=50)
+    assert whole.read_bytes()[36:40] != b"moov"  # the index is written last
+    assert probe_file(whole, media_root=video_dir).duration_s == pytest.approx(20, abs=0.1)
+    assert _refused(cut_short(whole, "cut.mp4", keep=0.3), video_dir) == "truncated"
+    with pytest.raises(ProbeError, match="moov atom not found"):
+        probe_file(video_dir / "cut.mp4", media_root=video_dir)
 
 
 def test_paths_outside_the_media_root_are_refused(tmp_path, video_dir):

@@ -1,15 +1,18 @@
 """Real video files made by ffmpeg from lavfi sources, and files that only pose as videos.
 
 `from tests.video_fixtures import *` in conftest.py provides the pytest fixtures; the helpers
-(make_video, make_truncated, make_text_as_mp4, make_hls_playlist, make_ffconcat) are plain
+(make_video, make_truncated, cut_short, drop_block, overwrite_block, make_text_as_mp4,
+make_hls_playlist, make_ffconcat) are plain
 functions any test may call.
 """
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-__all__ = ["make_video", "make_truncated", "make_text_as_mp4", "make_hls_playlist",
+__all__ = ["make_video", "make_truncated", "cut_short", "drop_block", "overwrite_block",
+           "make_text_as_mp4", "make_hls_playlist",
            "make_ffconcat", "VideoLibrary", "video_dir", "sample_video", "video_library"]
 
 # container word -> (ffmpeg muxer, video encoder, audio encoder, extra output options)
@@ -32,12 +35,14 @@ def _ffmpeg(*args) -> None:
 
 def make_video(directory, name="v.mp4", *, seconds=3, width=1280, height=720, fps=1,
                audio=True, container=None, rotate=None, sar=None, cover_art=False,
-               vcodec=None) -> Path:
+               vcodec=None, gop=None, faststart=False) -> Path:
     """Write a test-pattern video (with a sound track unless audio=False) and return its path.
 
     container: a contest word (mp4, mov, avi, mpg, wmv, flv, mkv, ts, m4v, 3gp); default from the
     name's extension. rotate: degrees stored as the phone's display rotation; sar: e.g. "4:3";
     cover_art: a 320x240 JPEG attached as a second video stream (mp4/mov/m4v only).
+    gop: frames between keyframes (x264's default is 250; phones use 1-2 s); faststart: the
+    index (moov) before the data, as phones and editors export for streaming (mp4/mov/m4v).
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -57,6 +62,8 @@ def make_video(directory, name="v.mp4", *, seconds=3, width=1280, height=720, fp
         inputs += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=8000:duration="
                    f"{min(seconds, 1)},apad=whole_dur={seconds}"]
     codecs = ["-c:v", codec, *(X264_FAST if codec == "libx264" else ["-q:v", "10"]), *extra]
+    codecs += ["-g", str(gop)] if gop else []
+    codecs += ["-movflags", "+faststart"] if faststart else []
     codecs += ["-c:a", acodec, "-b:a", "32k"] if audio else ["-an"]
     if not (rotate or cover_art):
         _ffmpeg(*inputs, *codecs, "-f", muxer, str(target))
@@ -91,6 +98,35 @@ def make_truncated(directory, name="truncated.mp4", *, keep_bytes=4000, **video)
     target = Path(directory) / name
     target.write_bytes(source.read_bytes()[:keep_bytes])
     source.unlink()
+    return target
+
+
+def cut_short(source, name, *, keep=0.3) -> Path:
+    """A copy of `source` holding only its first `keep` share of bytes (an interrupted copy)."""
+    data = Path(source).read_bytes()
+    target = Path(source).with_name(name)
+    target.write_bytes(data[:int(len(data) * keep)])
+    return target
+
+
+def drop_block(source, name, *, at=0.5, share=0.1) -> Path:
+    """A copy of `source` that lost `share` of its bytes at `at` (a resumed copy skipped them)."""
+    data = Path(source).read_bytes()
+    start, length = int(len(data) * at), int(len(data) * share)
+    target = Path(source).with_name(name)
+    target.write_bytes(data[:start] + data[start + length:])
+    return target
+
+
+def overwrite_block(source, name, *, at=0.5, share=0.05, fill=b"\0") -> Path:
+    """A copy of `source`, same size, with `share` of its bytes at `at` replaced by `fill`
+    repeated (zeros: a damaged disk or copy) or, with fill=None, by random bytes."""
+    data = bytearray(Path(source).read_bytes())
+    start, length = int(len(data) * at), max(1, int(len(data) * share))
+    data[start:start + length] = os.urandom(length) if fill is None else \
+        (fill * length)[:length]
+    target = Path(source).with_name(name)
+    target.write_bytes(bytes(data))
     return target
 
 

@@ -16,7 +16,7 @@ FINDING_LABELS = {
     "size_not_allowed": "画面尺寸不符合", "orientation_not_allowed": "横竖屏不符合",
     "aspect_ratio_not_allowed": "画面比例不符合", "container_not_allowed": "文件格式不符合",
     "no_audio": "没有音轨", "file_too_large": "文件过大", "not_a_video": "不是视频文件",
-    "truncated": "文件不完整", "playlist": "播放列表（非视频）", "timeout": "检查超时",
+    "truncated": "文件不完整或损坏", "playlist": "播放列表（非视频）", "timeout": "检查超时",
     "no_video_stream": "没有视频画面", "file_unreadable": "无法读取文件",
 }
 SIGNAL_LABELS = {"burst": "短时集中投票", "quick_follow": "关注后立即投票",

@@ -1,4 +1,4 @@
-"""Console accounts: `flask --app bot.app users create|password|disable|list`."""
+"""Console accounts: `contestbot users create|password|disable|list`."""
 import click
 from flask import current_app
 from flask.cli import AppGroup
