@@ -14,7 +14,7 @@ def create_app(overrides: dict | None = None, services=None) -> Flask:
     settings = services.settings if services is not None else load_settings(overrides)
     if click.get_current_context(silent=True) is None:
         # Serving (gunicorn, tests): refuse public or missing secrets. Commands run through
-        # `flask --app bot.app ...` serve nothing, so an operator's CLI works without them.
+        # `contestbot ...` (Flask's CLI) serve nothing, so an operator's CLI works without them.
         require_secrets(settings)
     logging.basicConfig(level=settings["LOG_LEVEL"],
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
