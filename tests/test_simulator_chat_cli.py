@@ -34,7 +34,9 @@ def test_a_second_run_goes_on_without_following_again_or_replaying(stack):
     assert "作品征集：2020年6月15日—2020年7月15日" in first
     second = chat(stack, *says("帮助"))
     assert "取消：退出当前操作" in second and "继续 oCli 之前的对话" in second
-    assert "欢迎关注" not in second and "作品征集" not in second  # nothing replayed
+    # nothing replayed: neither the follow nor the first run's 规则 answer
+    assert "你关注了公众号" not in second
+    assert "作品征集：2020年6月15日—2020年7月15日" not in second
     assert "already" not in second and "已经关注" not in second
     assert _subscribes(stack, "oCli") == 1
     earlier = chat(stack, "--history", *says("/help"))
