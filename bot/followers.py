@@ -2,15 +2,15 @@
 
 An account is normally switched on with tens of thousands of followers whose subscribe event
 the bot never received. Their first message records them as following "since unknown"
-(bot.entrants.touch_message); `note_since_unknown` then puts the openid in a Redis set and
-queues `fill_follow_times` (one RQ job id per openid, hashed: openids stay out of RQ's logs),
-which drains the set 100 at a time through /cgi-bin/user/info/batchget (user/info for one) and
+(bot.entrants.touch_message); `note_since_unknown` then puts the openid in a Redis set and,
+unless a drain is already queued, queues `fill_follow_times` (one Redis round trip per new
+follower, one job per drain: the 2,000 first messages of a busy minute cost one enqueue), which
+drains the set 100 at a time through /cgi-bin/user/info/batchget (user/info for one) and
 records WeChat's subscribe_time on the entrant and on the votes cast meanwhile (the
 "votes soon after following" signal of bot.vote_fraud reads it there). An openid is asked at
 most once a day; 45009 (the day's quota spent) keeps the rest for the next China day.
 A page voter proves nothing by logging in: `learn_follow_state` asks user/info once then.
 """
-import hashlib
 import logging
 from datetime import datetime, timedelta, timezone
 
@@ -27,6 +27,17 @@ from bot.planner import CHINA
 log = logging.getLogger(__name__)
 
 PENDING_KEY = "followers:since-unknown"
+DRAIN_QUEUED_KEY = "followers:drain-queued"  # a drain job is queued or running
+DRAIN_COUNTER_KEY = "followers:drains"  # numbers the drain jobs (their deterministic ids)
+DRAIN_QUEUED_TTL_S = 3600  # a drain lost with its worker is queued again after this
+# Mark one follower asked today, add them to the pending set and, if no drain is queued, number
+# a new one: the job's id. 0: asked already today; -1: a drain is already queued.
+NOTE = """
+if not redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then return 0 end
+redis.call('SADD', KEYS[2], ARGV[2])
+if redis.call('SET', KEYS[3], 1, 'NX', 'EX', ARGV[3]) then return redis.call('INCR', KEYS[4]) end
+return -1
+"""
 ASKED_KEY = "followers:asked:{}"  # one lookup per openid a day, whatever WeChat answered
 QUOTA_SPENT_KEY = "followers:user-info-quota-spent"
 ASK_AGAIN_AFTER_S = 86400
@@ -35,14 +46,14 @@ JOB = "jobs.followers.fill_follow_times"
 
 
 def note_since_unknown(services, openid: str) -> None:
-    """Queue the follow-time lookup of one follower (a SET, a SADD and an enqueue at most)."""
+    """Queue the follow-time lookup of one follower: one script call, an enqueue per drain."""
     try:
-        if not services.redis.set(ASKED_KEY.format(openid), 1, nx=True, ex=ASK_AGAIN_AFTER_S):
-            return
-        services.redis.sadd(PENDING_KEY, openid)
-        digest = hashlib.sha256(openid.encode()).hexdigest()[:20]
-        services.queue.enqueue(JOB, job_id=f"follow-since-{digest}", result_ttl=0,
-                               retry=Retry(max=3, interval=[10, 60, 300]))
+        drain = services.redis.eval(NOTE, 4, ASKED_KEY.format(openid), PENDING_KEY,
+                                    DRAIN_QUEUED_KEY, DRAIN_COUNTER_KEY, ASK_AGAIN_AFTER_S,
+                                    openid, DRAIN_QUEUED_TTL_S)
+        if drain > 0:
+            services.queue.enqueue(JOB, job_id=f"follow-since-{drain}", result_ttl=0,
+                                   retry=Retry(max=3, interval=[10, 60, 300]))
     except RedisError:
         log.warning("follow-time lookup not queued: redis unavailable")
 
@@ -75,6 +86,8 @@ def _forget(services, key: str) -> None:
 
 def fill_follow_times(services, api, now: datetime | None = None) -> int:
     """Ask WeChat for every pending follower's subscribe time; how many were answered."""
+    # Cleared before draining: a follower noted from now on queues the next drain.
+    services.redis.delete(DRAIN_QUEUED_KEY)
     done = 0
     while not services.redis.exists(QUOTA_SPENT_KEY):
         openids = [raw.decode() for raw in services.redis.spop(PENDING_KEY, BATCH) or []]

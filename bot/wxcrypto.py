@@ -52,6 +52,7 @@ class MessageCipher:
         encrypted = PrpCrypto(key or self.keys[0]).encrypt(reply_xml, self.app_id)
         encrypted = encrypted.decode() if isinstance(encrypted, bytes) else encrypted
         signature = sign(self.token, timestamp, nonce, encrypted)
-        return (f"<xml><Encrypt>{cdata(encrypted)}</Encrypt>"
-                f"<MsgSignature>{cdata(signature)}</MsgSignature>"
+        # base64 and hex need no escaping; the nonce comes from the query string
+        return (f"<xml><Encrypt><![CDATA[{encrypted}]]></Encrypt>"
+                f"<MsgSignature><![CDATA[{signature}]]></MsgSignature>"
                 f"<TimeStamp>{int(timestamp)}</TimeStamp><Nonce>{cdata(nonce)}</Nonce></xml>")
