@@ -54,7 +54,7 @@ def prepare_bot(url: str, recipients: int, window: int):
         "CONTEST_NOW": "2020-08-01T10:00:00", "LOG_LEVEL": "WARNING"}))
     Base.metadata.drop_all(services.db_engine)
     Base.metadata.create_all(services.db_engine)
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     for start in range(0, recipients, 10000):
         with session_scope(services.db) as session:
             session.execute(insert(Entrant), [dict(

@@ -57,7 +57,7 @@ def seed(args, contest_path: Path) -> list:
 
     contest = load_contest(str(contest_path))
     factory = make_session_factory(make_engine(args.database_url))
-    at = datetime.datetime(2020, 6, 1, 2, tzinfo=datetime.timezone.utc)
+    at = datetime.datetime(2020, 6, 1, 2, tzinfo=datetime.UTC)
     openids = user_ids({"user_prefix": PREFIX}, USERS)
     with session_scope(factory) as session:
         owner = Entrant(openid="oLoadOwner", subscribed=True, subscribed_at=at, first_seen_at=at)

@@ -62,7 +62,7 @@ def seed(database_url: str, openids: list) -> None:
     from bot.db import make_engine
     from bot.models import Entrant, Entry
 
-    at = datetime.datetime(2020, 7, 20, 2, tzinfo=datetime.timezone.utc)
+    at = datetime.datetime(2020, 7, 20, 2, tzinfo=datetime.UTC)
     engine = make_engine(database_url)
     with engine.begin() as connection:
         connection.execute(insert(Entrant), [{"openid": "oBenchOwner", "subscribed": True,

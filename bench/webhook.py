@@ -103,7 +103,7 @@ def describe_settings(web_argv: list) -> str:
     wanted = {"--workers", "-w", "--worker-class", "-k", "--threads", "--timeout", "-t",
               "--keep-alive"}
     parts = []
-    for arg, value in zip(web_argv, web_argv[1:]):
+    for arg, value in zip(web_argv, web_argv[1:], strict=False):
         if arg in wanted:
             parts.append(f"{arg} {value}")
     return " ".join(parts)
@@ -574,7 +574,7 @@ def profile_buckets(stats, min_share: float = 1.0) -> str:
     """
     stats.calc_callees()
     by_name = {}
-    for func, (_cc, _nc, _tt, ct, _callers) in stats.stats.items():
+    for func, (_cc, _nc, _tt, _ct, _callers) in stats.stats.items():
         filename, _line, name = func
         by_name.setdefault((Path(filename).parent.name + "/" + Path(filename).name, name), func)
     total_func = by_name.get(("flask/app.py", "wsgi_app"))

@@ -34,7 +34,8 @@ def _spoken_seconds(text: str) -> float | None:
     if not match or not text:
         return None
     amounts = [_amount(part) for part in match.groups()]
-    if any(part is not None and amount is None for part, amount in zip(match.groups(), amounts)):
+    pairs = zip(match.groups(), amounts, strict=True)
+    if any(part is not None and amount is None for part, amount in pairs):
         return None  # a number too long to mean anything
     hours, minutes, seconds, trailing = amounts
     if trailing is not None:

@@ -6,7 +6,8 @@ with and its context. Callbacks never build strings and never touch HTTP.
 """
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 END = "END"
 STAY = "STAY"  # keep the current state (for "ask again")

@@ -60,9 +60,9 @@ def dedupe_key(message: dict) -> str:
     """FromUserName + MsgId for messages; FromUserName + CreateTime + Event (+ key) for events."""
     sender = message.get("FromUserName", "")
     if message.get("MsgType") == "event":
-        return "inbound:{0}:{1}:{2}:{3}".format(sender, message.get("CreateTime", ""),
-                                                message.get("Event", ""), message.get("EventKey", ""))
-    return "inbound:{0}:{1}".format(sender, message.get("MsgId", ""))
+        return "inbound:{}:{}:{}:{}".format(sender, message.get("CreateTime", ""),
+                                            message.get("Event", ""), message.get("EventKey", ""))
+    return "inbound:{}:{}".format(sender, message.get("MsgId", ""))
 
 
 class LeaseKeeper:

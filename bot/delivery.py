@@ -11,7 +11,7 @@ anything else unexpected (5xx, timeouts) raises TransientDeliveryError so the jo
 Bulk sends (mass) are bot.broadcasts' business; they share these records.
 """
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import requests
 from sqlalchemy import select, update
@@ -40,7 +40,7 @@ class TransientDeliveryError(RuntimeError):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def insert_ignoring_duplicates(session, rows: list[dict]) -> None:

@@ -75,7 +75,7 @@ def template_outcome(api, recipient: tuple, template: str, text: str) -> tuple:
 def settle(services, chunk: list, outcomes: list) -> None:
     """Write the chunk's outcomes: one UPDATE per distinct outcome."""
     groups: dict[tuple, list] = {}
-    for (delivery_id, _), outcome in zip(chunk, outcomes):
+    for (delivery_id, _), outcome in zip(chunk, outcomes, strict=True):
         groups.setdefault(outcome, []).append(delivery_id)
     now = utc_now()
     for (status, channel, errcode, errmsg), ids in groups.items():

@@ -12,7 +12,7 @@ most once a day; 45009 (the day's quota spent) keeps the rest for the next China
 A page voter proves nothing by logging in: `learn_follow_state` asks user/info once then.
 """
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 from redis.exceptions import RedisError
 from rq import Retry
@@ -130,7 +130,7 @@ def record_answers(services, infos: list[dict], now: datetime) -> int:
         for info in infos:
             openid = info["openid"]
             if info.get("subscribe") and info.get("subscribe_time"):
-                since = datetime.fromtimestamp(int(info["subscribe_time"]), timezone.utc)
+                since = datetime.fromtimestamp(int(info["subscribe_time"]), UTC)
                 entrant = record_follow_time(session, openid, since)
                 if entrant.subscribed and entrant.subscribed_at == since:
                     session.execute(update(Vote).where(
@@ -156,4 +156,4 @@ def _wait_for_next_day(services, now: datetime) -> None:
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

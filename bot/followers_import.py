@@ -8,7 +8,7 @@ following "since unknown" (bot.followers fills the time when it matters).
 user/get has a small daily quota (500 calls on a new account): on 45009 the import stops and
 says which next_openid to continue from.
 """
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from sqlalchemy.dialects import postgresql, sqlite
 from wechatpy.exceptions import WeChatClientException
@@ -55,7 +55,7 @@ def import_followers(services, api, start: str = "", on_page=None) -> dict:
 def add_followers(services, openids: list[str]) -> int:
     """Record the openids as following since unknown where the bot knew no better; how many
     rows that changed."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     added = 0
     with session_scope(services.db) as session:
         insert = _INSERTS[session.get_bind().dialect.name]

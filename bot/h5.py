@@ -26,7 +26,7 @@ werkzeug's ProxyFix (x_for = the number of trusted proxies) so remote_addr is th
 Bad input (unknown code, forged CSRF token or OAuth state, a used or invalid OAuth code) gets a
 4xx with a Chinese page; WeChat unreachable gets a 502 page. Nothing here answers 500 on input.
 """
-from flask import redirect, render_template, request, url_for
+from flask import redirect, render_template, url_for
 
 from bot import votes
 from bot.db import session_scope

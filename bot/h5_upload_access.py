@@ -78,11 +78,12 @@ def _resolve(token: str) -> Target:
     try:
         grant = read_upload_token(services.settings, token, now)
     except LinkInvalid:
-        raise Refusal(403, "invalid_link", "链接无效：可能被修改或复制不完整。" + HOW_TO_GET_A_LINK)
+        raise Refusal(403, "invalid_link", "链接无效：可能被修改或复制不完整。" + HOW_TO_GET_A_LINK
+                      ) from None
     except LinkExpired as expired:
         _check_deadline(contest.phase("collection"), now)  # the more useful answer, if both
         raise Refusal(410, "link_expired", f"链接已于{_cn_datetime(expired.expired_at)}过期"
-                      f"（链接48小时内有效）。" + HOW_TO_GET_A_LINK)
+                      f"（链接48小时内有效）。" + HOW_TO_GET_A_LINK) from None
     if grant.contest_id != contest.id:
         raise Refusal(410, "other_contest", "该链接属于另一届比赛，已不能使用。")
     with session_scope(services.db) as session:

@@ -18,7 +18,7 @@ and 45015/45047 move the message on to the next channel (see bot.delivery).
 """
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, UTC
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
@@ -61,7 +61,7 @@ def custom_left(last_message_at, last_event_at, sent_times: list, now: datetime)
 def month_start(now: datetime) -> datetime:
     """The start of the current calendar month in China, as an aware UTC datetime."""
     local = now.astimezone(CHINA)
-    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
 def reach_of(session, openids: list[str], now: datetime) -> dict[str, Reach]:
@@ -148,4 +148,4 @@ def choose(reach: Reach, *, account_type: str, has_template: bool, bulk: bool) -
 
 def utc_now() -> datetime:
     """Real time, aware UTC: WeChat's windows run on real time, not the contest clock."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -9,7 +9,7 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 
@@ -87,7 +87,7 @@ def read_upload_token(settings: dict, token: str, now: datetime) -> UploadGrant:
             or not isinstance(payload[1], int) or isinstance(payload[1], bool)):
         raise LinkInvalid("unexpected payload")
     if signed_at.tzinfo is None:
-        signed_at = signed_at.replace(tzinfo=timezone.utc)
+        signed_at = signed_at.replace(tzinfo=UTC)
     expires_at = signed_at + LINK_MAX_AGE
     if now >= expires_at:
         raise LinkExpired(expires_at.astimezone(now.tzinfo))

@@ -90,8 +90,8 @@ def _plaintext_refused() -> bool:
 def _request_id() -> str:
     """The signed part of the query: the same triple may not carry two different messages."""
     args = request.args
-    return "{0}:{1}:{2}".format(args.get("timestamp", ""), args.get("nonce", ""),
-                                args.get("signature", ""))
+    return "{}:{}:{}".format(args.get("timestamp", ""), args.get("nonce", ""),
+                             args.get("signature", ""))
 
 
 def _parse_or_400(body) -> dict:

@@ -12,7 +12,7 @@ each run plans the next. Running it again removes nothing more.
 """
 import logging
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
@@ -35,12 +35,12 @@ CHAT_PART_MAX_AGE_S = 2 * 900  # jobs.media.JOB_TIMEOUT twice
 
 def cleanup_job_id(contest_id: str, at: datetime) -> str:
     """The deterministic id of the run due in that UTC hour."""
-    return f"media-cleanup-{contest_id}-{at.astimezone(timezone.utc):%Y%m%d%H}"
+    return f"media-cleanup-{contest_id}-{at.astimezone(UTC):%Y%m%d%H}"
 
 
 def plan_cleanup(queue, contest_id: str, delay: timedelta = EVERY) -> str:
     """Schedule the next run (once: a run already planned for that hour is kept)."""
-    run_at = datetime.now(timezone.utc) + delay
+    run_at = datetime.now(UTC) + delay
     job_id = cleanup_job_id(contest_id, run_at)
     try:
         Job.fetch(job_id, connection=queue.connection)

@@ -10,7 +10,7 @@ notice's broadcast is made at most once anyway (jobs.notify). RQ's scheduler (th
 with with_scheduler=True) moves due jobs to the queue.
 """
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 from rq import Queue
 from rq.exceptions import NoSuchJobError
@@ -31,7 +31,7 @@ def notice_job_id(contest_id: str, notice_id: str) -> str:
 
 def real_instant(due: datetime, contest_now: datetime, real_now: datetime) -> datetime:
     """The real UTC instant at which the contest clock will read `due`."""
-    return (real_now + (due - contest_now)).astimezone(timezone.utc)
+    return (real_now + (due - contest_now)).astimezone(UTC)
 
 
 def plan_schedule(services, queue: Queue | None = None) -> dict:
@@ -39,7 +39,7 @@ def plan_schedule(services, queue: Queue | None = None) -> dict:
     queue = queue or Queue("default", connection=services.redis)
     registry = queue.scheduled_job_registry
     contest, contest_now = services.contest, services.now()
-    real_now = datetime.now(timezone.utc)
+    real_now = datetime.now(UTC)
     report = {"scheduled": [], "kept": [], "past": [], "cancelled": []}
     wanted = set()
     for due, notice in contest.scheduled_notices():
@@ -72,7 +72,7 @@ def _scheduled_near(registry, job_id: str, run_at: datetime) -> bool:
         when = registry.get_scheduled_time(job_id)
     except NoSuchJobError:
         return False
-    return abs(when.replace(tzinfo=timezone.utc) - run_at) <= TOLERANCE
+    return abs(when.replace(tzinfo=UTC) - run_at) <= TOLERANCE
 
 
 def _cancel(queue: Queue, registry, job_id: str) -> None:

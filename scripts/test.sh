@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# README command 2: set up, then run every test against the local Redis and PostgreSQL.
+# README command 2: set up, lint (ruff, configured in pyproject.toml), then run every test against
+# the local Redis and PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+.venv/bin/ruff check .
 exec .venv/bin/python -m pytest "$@"

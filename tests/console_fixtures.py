@@ -6,7 +6,7 @@ Import the fixture where it is used: `from tests.console_fixtures import console
 import hashlib
 import re
 from contextlib import ExitStack
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 from rq import Queue, Worker
@@ -94,7 +94,7 @@ class ConsoleStack:
                   category: str | None = "micro_video", state: str = "valid",
                   verdict: str | None = "pass", findings=(), at=None) -> Entry:
         """A confirmed entry with (unless verdict is None) a stored, checked video."""
-        at = at or datetime(2020, 6, 20, 2, tzinfo=timezone.utc)
+        at = at or datetime(2020, 6, 20, 2, tzinfo=UTC)
         with session_scope(self.services.db) as db:
             entry = confirm_entry(db, contest=self.services.contest, openid=openid, kind=kind,
                                   category=category, answers=answers,
@@ -122,7 +122,7 @@ class ConsoleStack:
     def add_votes(self, entry_id: int, count: int, *, start=None, spacing_s: float = 600,
                   ip: str | None = None, followed_before_s: float = 86400) -> list[int]:
         """`count` votes for the entry by distinct voters, `spacing_s` apart."""
-        start = start or datetime(2020, 8, 2, 2, tzinfo=timezone.utc)
+        start = start or datetime(2020, 8, 2, 2, tzinfo=UTC)
         ids = []
         with session_scope(self.services.db) as db:
             for index in range(count):

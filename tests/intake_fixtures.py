@@ -1,5 +1,5 @@
 """The video intake stack for tests: the bot, the fake WeChat wired to it, a worker's environment."""
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 import pytest
@@ -85,7 +85,7 @@ def stack(start_bot, fake_platform_factory, monkeypatch, tmp_path, redis_url, da
 
 def entry_for(stack, openid: str, title: str = "匠心侨都", kind: str = "team",
               state: str | None = None) -> None:
-    at = datetime(2020, 6, 20, 2, tzinfo=timezone.utc)
+    at = datetime(2020, 6, 20, 2, tzinfo=UTC)
     with session_scope(stack.bot.services.db) as session:
         entry = confirm_entry(session, contest=stack.bot.services.contest, openid=openid,
                               kind=kind, category="micro_video", answers={"title": title},

@@ -1,5 +1,5 @@
 """Fixtures for notices, broadcasts and results: the bot, the fake platform, many people fast."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from decimal import Decimal
 
 import pytest
@@ -24,7 +24,7 @@ class NoticeStack:
     def people(self, openids: list, *, window: bool = False, following: bool = True,
                on_platform: bool = True) -> list:
         """Users on the platform and in our database; window: they messaged us just now."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for openid in openids:
             if on_platform:
                 self.platform.state.add_user(openid, subscribed=following)
@@ -84,7 +84,7 @@ def notice_stack(start_bot, fake_platform_factory, monkeypatch, redis_url, datab
 def make_entries(services, count: int, state: str, *, prefix: str = "o",
                  first_code: int = 101) -> list[int]:
     """`count` entries in `state`, one entrant each; returns entry ids (codes 101, 102, ...)."""
-    start = datetime(2020, 6, 20, 2, tzinfo=timezone.utc)
+    start = datetime(2020, 6, 20, 2, tzinfo=UTC)
     ids = []
     with session_scope(services.db) as session:
         for index in range(count):
@@ -120,7 +120,7 @@ def add_votes(services, entry_votes: dict) -> None:
     with session_scope(services.db) as session:
         rows = [dict(contest_id=services.contest.id, voter_openid=f"v{entry_id}-{n}",
                      entry_id=entry_id, period="contest", channel="chat",
-                     cast_at=datetime.now(timezone.utc))
+                     cast_at=datetime.now(UTC))
                 for entry_id, votes in entry_votes.items() for n in range(votes)]
         if rows:
             session.execute(insert(Vote), rows)

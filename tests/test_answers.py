@@ -3,7 +3,7 @@ reason and context, and the Chinese sentence answer_refused.txt makes of each re
 import json
 import re
 from datetime import date
-from functools import lru_cache
+from functools import cache
 
 import pytest
 
@@ -17,7 +17,7 @@ CREW = FormField(id="crew", label="主创人数", type="number", min=1, max=20)
 RATING = FormField(id="rating", label="评分", type="number", min=0, max=9.5)
 
 
-@lru_cache(maxsize=None)
+@cache
 def contest(contest_id):
     return load_contest(contest_id)
 

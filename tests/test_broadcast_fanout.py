@@ -1,7 +1,7 @@
 """A 2,000-recipient broadcast against the fake platform with its quotas, by a real RQ worker:
 every recipient ends with exactly one delivery or a recorded reason, and nothing is doubled."""
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 from sqlalchemy import insert, update
@@ -15,7 +15,7 @@ TEXT = "投票明天截止，请抓紧时间为喜爱的作品投票。"
 
 def _spend_mass_allowance(services, openids: list) -> None:
     """These users already got their 4 mass messages this month (by our records)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with session_scope(services.db) as session:
         session.execute(insert(Delivery), [dict(
             contest_id=services.contest.id, openid=openid, purpose="earlier", channel="mass",

@@ -1,7 +1,7 @@
 """Exports read back with openpyxl and checked cell by cell: the registration sheets and summary
 tables in the layout of the notices' annexes (甘肃 4 and 5, 江门 1 and 2), votes, scores, ranking."""
 import io
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from openpyxl import load_workbook
 
@@ -132,7 +132,7 @@ def test_votes_scores_and_ranking_exports(console):  # noqa: F811
     a = stack.add_entry("oA", {"name": "甲", "title": "作品甲"}, state="approved")
     b = stack.add_entry("oB", {"name": "乙", "title": "作品乙"}, state="approved")
     bad = stack.add_votes(a.id, 11)
-    stack.add_votes(b.id, 5, start=datetime(2020, 8, 3, 2, tzinfo=timezone.utc))
+    stack.add_votes(b.id, 5, start=datetime(2020, 8, 3, 2, tzinfo=UTC))
     client = stack.client("org")
     client.post("/console/votes/invalidate", data={"vote_id": str(bad[0]), "reason": "重复"})
     sums = {"作品甲": [24, 16, 16, 12, 12], "作品乙": [27, 18, 18, 13.5, 13.5]}  # 80 and 90

@@ -61,7 +61,7 @@ def test_parallel_wrong_passwords_get_at_most_the_limit_of_password_checks(conso
         statuses.append(answer.status_code)
 
     threads = [threading.Thread(target=attack, args=(browser, token, index))
-               for index, (browser, token) in enumerate(zip(browsers, tokens))]
+               for index, (browser, token) in enumerate(zip(browsers, tokens, strict=True))]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -1,6 +1,6 @@
 """Votes in the console: totals without invalidated votes, the fraud signals, invalidation with a
 reason (one vote, or every vote of a signal), and the dashboard's counts."""
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from sqlalchemy import select
 
@@ -13,7 +13,7 @@ def _voting(console):  # noqa: F811
     a = stack.add_entry("oA", {"name": "甲", "title": "刷票作品"}, state="approved")
     b = stack.add_entry("oB", {"name": "乙", "title": "正常作品"}, state="approved")
     burst = stack.add_votes(a.id, 35, spacing_s=1)
-    stack.add_votes(b.id, 3, start=datetime(2020, 8, 1, 2, tzinfo=timezone.utc))
+    stack.add_votes(b.id, 3, start=datetime(2020, 8, 1, 2, tzinfo=UTC))
     return stack, a, b, burst
 
 

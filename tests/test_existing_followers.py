@@ -1,7 +1,7 @@
 """Followers from before the bot was switched on (no subscribe event ever seen), end to end:
 the fake WeChat holds them as followers, they write through the webhook, a real RQ worker
 validates videos, delivers verdicts and fills their follow time from /cgi-bin/user/info."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 from sqlalchemy import select
 
@@ -15,7 +15,7 @@ from tests.registration_scripts import JIANGMEN_TEAM
 from tests.video_fixtures import make_video
 from tests.voting_helpers import VOTING_DAY, add_entries, csrf_of, login, oauth_bot, votes_in_db
 
-VOTE_AT = datetime(2020, 8, 3, 2, 0, tzinfo=timezone.utc)  # VOTING_DAY, 10:00 China time
+VOTE_AT = datetime(2020, 8, 3, 2, 0, tzinfo=UTC)  # VOTING_DAY, 10:00 China time
 
 
 def _old_follower(stack, openid: str, since: datetime) -> str:
@@ -83,7 +83,7 @@ def _register(stack, openid: str) -> None:
 def test_an_old_follower_registers_sends_a_video_and_gets_the_verdict_by_message(stack,
                                                                                    tmp_path):
     stack = stack()
-    openid = _old_follower(stack, "oOldEntrant", datetime(2019, 1, 1, tzinfo=timezone.utc))
+    openid = _old_follower(stack, "oOldEntrant", datetime(2019, 1, 1, tzinfo=UTC))
     _register(stack, openid)
     video = make_video(tmp_path, "good.mp4", seconds=4, width=1280, height=720)
     assert "正在检查格式" in reply_text(stack.send_video(openid, video))
@@ -98,7 +98,7 @@ def test_an_old_follower_registers_sends_a_video_and_gets_the_verdict_by_message
 
 def test_an_old_follower_who_unfollowed_is_still_gone(stack, tmp_path):
     stack = stack()
-    openid = _old_follower(stack, "oLeaver", datetime(2019, 1, 1, tzinfo=timezone.utc))
+    openid = _old_follower(stack, "oLeaver", datetime(2019, 1, 1, tzinfo=UTC))
     _register(stack, openid)
     video = make_video(tmp_path, "good.mp4", seconds=4, width=1280, height=720)
     stack.send_video(openid, video)
@@ -150,10 +150,10 @@ def test_importing_followers_puts_those_who_never_wrote_in_the_follower_audience
     with stack.services.db() as session:
         seen_since = session.scalars(select(Entrant).filter_by(openid="oSeen")).one().subscribed_at
     stack.platform.sim("POST", "/users", json={"openid": "oGuest"})
-    _old_follower(stack, "oLegacyRow", datetime(2019, 1, 1, tzinfo=timezone.utc))
+    _old_follower(stack, "oLegacyRow", datetime(2019, 1, 1, tzinfo=UTC))
     with session_scope(stack.services.db) as session:  # as releases before this one stored it
         session.add(Entrant(openid="oLegacyRow", subscribed=False,
-                            first_seen_at=datetime(2020, 1, 1, tzinfo=timezone.utc)))
+                            first_seen_at=datetime(2020, 1, 1, tzinfo=UTC)))
     stack.platform.configure(USER_GET_PER_DAY=1)
     runner = stack.bot.app.test_cli_runner()
     stopped = runner.invoke(args=["followers", "import"])
@@ -203,14 +203,14 @@ def test_a_follower_recorded_as_not_following_without_an_unfollow_still_gets_mes
     """Rows written before this release: a follower from before the bot who wrote was stored
     as not following; only an unfollow the bot saw may stop a message."""
     stack = stack()
-    openid = _old_follower(stack, "oLegacy", datetime(2019, 1, 1, tzinfo=timezone.utc))
+    openid = _old_follower(stack, "oLegacy", datetime(2019, 1, 1, tzinfo=UTC))
     stack.platform.configure(WEBHOOK_URL="")  # wrote while the old release answered
     stack.send_text(openid, "你好")
     stack.platform.configure(WEBHOOK_URL=stack.bot.webhook_url)
     entry_for(stack, openid, state="approved")
     with session_scope(stack.services.db) as session:
         legacy = session.scalars(select(Entrant).filter_by(openid=openid)).one()
-        legacy.subscribed, legacy.last_message_at = False, datetime.now(timezone.utc)
+        legacy.subscribed, legacy.last_message_at = False, datetime.now(UTC)
     stack.services.queue.enqueue("jobs.screening.push_screening_decision", stack.entry().id,
                                  "approved", "", "s1")
     stack.run_worker()

@@ -3,7 +3,7 @@ real upload endpoints, a chat video past the cap through the fake WeChat and a r
 and the cleanup job removing replaced, abandoned and orphan files on disk."""
 import os
 import time
-from datetime import timedelta
+from datetime import timedelta, UTC
 
 import pytest
 import requests
@@ -34,12 +34,13 @@ def _contest(tmp_path, **limits) -> str:
     return str(path)
 
 
-def _two_entries(stack, openid):
+def _two_entries(stack, openid):  # noqa: F811
     entry_for(stack, openid, title="第一部")
     entry_for(stack, openid, title="第二部")
 
 
-def test_a_new_upload_past_the_entrants_storage_cap_gets_413_before_a_byte(stack, tmp_path):
+def test_a_new_upload_past_the_entrants_storage_cap_gets_413_before_a_byte(
+        stack, tmp_path):  # noqa: F811
     stack = stack(contest=_contest(tmp_path, max_storage_mb=1, max_uploads_in_flight=3))
     openid = stack.follower("oHoarder")
     _two_entries(stack, openid)
@@ -59,7 +60,8 @@ def test_a_new_upload_past_the_entrants_storage_cap_gets_413_before_a_byte(stack
     assert first.send("a.mp4", b"\1" * (700 * 1024), start=CHUNK) == 700 * 1024
 
 
-def test_a_fourth_upload_in_flight_is_refused_and_the_first_still_resumes(stack, tmp_path):
+def test_a_fourth_upload_in_flight_is_refused_and_the_first_still_resumes(
+        stack, tmp_path):  # noqa: F811
     stack = stack(contest=_contest(tmp_path, max_storage_mb=100, max_uploads_in_flight=2))
     openid = stack.follower("oFlood")
     _two_entries(stack, openid)
@@ -77,7 +79,8 @@ def test_a_fourth_upload_in_flight_is_refused_and_the_first_still_resumes(stack,
     assert two.put("z.mp4", b"z" * CHUNK, 0, 4 * CHUNK).status_code == 200
 
 
-def test_a_chat_video_past_the_cap_is_refused_in_chinese_and_not_kept(stack, tmp_path):
+def test_a_chat_video_past_the_cap_is_refused_in_chinese_and_not_kept(
+        stack, tmp_path):  # noqa: F811
     stack = stack(contest=_contest(tmp_path, max_storage_mb=1, max_uploads_in_flight=3))
     openid = stack.follower("oChatHoard")
     _two_entries(stack, openid)
@@ -97,7 +100,7 @@ def test_a_chat_video_past_the_cap_is_refused_in_chinese_and_not_kept(stack, tmp
     assert stack.entry("102").state == "awaiting_video"
 
 
-def _upload_three(stack, openid, tmp_path) -> list[int]:
+def _upload_three(stack, openid, tmp_path) -> list[int]:  # noqa: F811
     ids = []
     for seconds in (3, 4, 5):
         video = make_video(tmp_path, f"v{seconds}.mp4", seconds=seconds, width=1280, height=720)
@@ -107,7 +110,8 @@ def _upload_three(stack, openid, tmp_path) -> list[int]:
     return ids
 
 
-def test_the_scheduled_cleanup_removes_replaced_abandoned_and_orphan_files(stack, tmp_path):
+def test_the_scheduled_cleanup_removes_replaced_abandoned_and_orphan_files(
+        stack, tmp_path):  # noqa: F811
     stack = stack()
     openid = stack.follower("oReplacer")
     entry_for(stack, openid)
@@ -155,9 +159,9 @@ def test_the_scheduled_cleanup_removes_replaced_abandoned_and_orphan_files(stack
 
 
 def test_the_cleanup_job_id_is_one_per_contest_and_hour():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    at = datetime(2020, 6, 20, 10, 59, tzinfo=timezone.utc)
+    at = datetime(2020, 6, 20, 10, 59, tzinfo=UTC)
     assert cleanup_job_id("jiangmen-2020", at) == "media-cleanup-jiangmen-2020-2020062010"
     assert cleanup_job_id("jiangmen-2020", at + timedelta(seconds=30)) == cleanup_job_id(
         "jiangmen-2020", at)
@@ -176,7 +180,8 @@ def test_a_storage_cap_below_one_file_is_a_config_error(tmp_path, storage):
     assert "entrant_limits.max_storage_mb" in str(error.value)
 
 
-def test_first_chunks_sent_at_once_cannot_all_take_the_last_room(stack, tmp_path):
+def test_first_chunks_sent_at_once_cannot_all_take_the_last_room(
+        stack, tmp_path):  # noqa: F811
     from concurrent.futures import ThreadPoolExecutor
 
     stack = stack(contest=_contest(tmp_path, max_storage_mb=1, max_uploads_in_flight=20))

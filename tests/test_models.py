@@ -1,6 +1,6 @@
 """The durable records: constraints that enforce the contest rules, and the entrant repository."""
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from decimal import Decimal
 
 import pytest
@@ -13,7 +13,7 @@ from bot.models import (AuditLog, ConsoleUser, Delivery, Entrant, Entry, MediaFi
                         SeenMessage, ValidationResult, Vote, VoteInvalidation)
 
 CONTEST = "jiangmen-2020"
-T0 = datetime(2020, 8, 3, 1, 0, tzinfo=timezone.utc)
+T0 = datetime(2020, 8, 3, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])

@@ -1,6 +1,6 @@
 """Notices that cannot go now are kept and come with the reply to the user's next message;
 the delivery planner's choices per account type and window."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 from sqlalchemy import select
 
@@ -10,7 +10,7 @@ from bot.planner import Reach, choose, custom_left
 from bot.wechat import make_api
 from jobs.notify import send_notice_with
 
-NOW = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 
 
 def test_custom_budget_follows_the_two_grants():

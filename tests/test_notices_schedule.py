@@ -1,6 +1,6 @@
 """The phase schedule: one RQ scheduled job per notice, deterministic ids, re-planning that never
 duplicates, times on the contest clock (CONTEST_NOW), and notice jobs that send once."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 from rq import Queue
 from sqlalchemy import func, select
@@ -24,7 +24,7 @@ def test_shandong_2024_notices_and_slogans_are_scheduled_once_on_the_contest_clo
     assert len(jobs) == 16
     # month_opens is due 2024-09-01 10:00 local, one contest hour from now: one real hour.
     run_at = jobs["notice-shandong-2024-quality-month-month_opens"]
-    expected = datetime.now(timezone.utc) + timedelta(hours=1)
+    expected = datetime.now(UTC) + timedelta(hours=1)
     assert abs(run_at - expected) < timedelta(seconds=5)
     slogan_12 = jobs["notice-shandong-2024-quality-month-slogan_12"]
     assert abs(slogan_12 - expected - timedelta(days=27, hours=-1, minutes=-30)) \

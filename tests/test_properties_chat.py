@@ -138,7 +138,8 @@ def test_random_votes_retries_and_bursts_never_give_anyone_two_votes(start_bot):
                 deliveries = [user.build("text", Content=text)]
             sent[openid] = deliveries[0]
             replies = []
-            threads = [threading.Thread(target=lambda d=d: replies.append(user.deliver(d)))
+            threads = [threading.Thread(
+                target=lambda d=d, user=user, replies=replies: replies.append(user.deliver(d)))
                        for d in deliveries]
             for thread in threads:
                 thread.start()

@@ -1,7 +1,7 @@
 """Every way a registration can be refused, edited, cancelled or resumed, as the entrant reads it."""
 import json
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 from sqlalchemy import func, select
@@ -56,7 +56,7 @@ def test_an_unclear_yes_no_is_asked_again_with_the_options(bot):
 
 
 def _confirmed(bot, openid, kind, count):
-    at = datetime(2020, 6, 20, 2, tzinfo=timezone.utc)
+    at = datetime(2020, 6, 20, 2, tzinfo=UTC)
     with session_scope(bot.services.db) as session:
         for n in range(count):
             confirm_entry(session, contest=bot.services.contest, openid=openid, kind=kind,
@@ -99,7 +99,7 @@ def test_the_cap_for_unlimited_kinds_comes_from_the_contest_yaml(start_bot, tmp_
     with session_scope(bot.services.db) as session, pytest.raises(EntryLimitReached):
         confirm_entry(session, contest=bot.services.contest, openid="oSmallUnit", kind="team",
                       category="micro_video", answers={}, title="第四部",
-                      at=datetime(2020, 6, 20, 2, tzinfo=timezone.utc))
+                      at=datetime(2020, 6, 20, 2, tzinfo=UTC))
 
 
 def test_the_limit_is_checked_again_at_confirmation(bot):

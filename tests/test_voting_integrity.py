@@ -1,7 +1,7 @@
 """Numbers an organizer can defend: one vote per voter under concurrency, invalidation, counts."""
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 import requests
@@ -14,7 +14,7 @@ from tests.voting_helpers import (add_entries, add_followers, contest_yaml, csrf
                                   invalidations_in_db, login, oauth_bot, start_voting_bot,
                                   votes_in_db)
 
-AT = datetime(2020, 8, 5, 3, tzinfo=timezone.utc)
+AT = datetime(2020, 8, 5, 3, tzinfo=UTC)
 
 
 def _all_at_once(tasks, workers=None):
@@ -195,5 +195,5 @@ def test_the_vote_keeps_what_the_fraud_view_needs(start_bot):
     [vote] = votes_in_db(bot.services)
     assert vote.channel == "page" and vote.client_ip == "203.0.113.7"
     assert vote.user_agent == "MicroMessenger/8.0"
-    assert vote.voter_followed_at == datetime(2020, 7, 20, 2, 0, tzinfo=timezone.utc)
+    assert vote.voter_followed_at == datetime(2020, 7, 20, 2, 0, tzinfo=UTC)
     assert vote.cast_at.astimezone(bot.services.contest.tz).date().isoformat() == "2020-08-03"

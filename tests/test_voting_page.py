@@ -1,6 +1,5 @@
 """The gallery under /h5/: pages for a phone, the video with Range, OAuth with the fake platform,
 and the vote button applying the chat's rules."""
-import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest

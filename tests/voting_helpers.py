@@ -1,5 +1,5 @@
 """What the voting tests share: a bot with the voting commands and pages, entries, followers."""
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 import yaml
@@ -13,7 +13,7 @@ from handlers.routes import build_routes
 from handlers.voting import VOTING_COMMANDS
 
 VOTING_DAY = "2020-08-03T10:00:00"  # 江门 2020: inside the public vote (8-01..8-10)
-FOLLOWED_AT = datetime(2020, 7, 20, 2, 0, tzinfo=timezone.utc)
+FOLLOWED_AT = datetime(2020, 7, 20, 2, 0, tzinfo=UTC)
 ENTRIES = [("101", "匠心侨都", "approved"), ("102", "我身边的质检员", "finalist"),
            ("103", "被淘汰的作品", "rejected"), ("104", "还在检查的作品", "validating")]
 
@@ -29,7 +29,7 @@ def start_voting_bot(start_bot, **overrides):
 
 def add_entries(services, entries=ENTRIES, owner="oEntrantOwner") -> dict:
     """Confirmed entries with the given (code, title, state); returns {code: entry id}."""
-    at = datetime(2020, 6, 20, 2, tzinfo=timezone.utc)
+    at = datetime(2020, 6, 20, 2, tzinfo=UTC)
     with session_scope(services.db) as session:
         entrant = session.query(Entrant).filter_by(openid=owner).first()
         if entrant is None:

@@ -45,10 +45,12 @@ def read_rows(data: bytes) -> list[tuple]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
-        raise ConsoleError(400, "文件不是有效的 .xlsx 表格，请用 Excel 或 WPS 另存为 .xlsx 后再上传。")
+        raise ConsoleError(400, "文件不是有效的 .xlsx 表格，请用 Excel 或 WPS 另存为 .xlsx 后再上传。"
+                           ) from None
     try:
         sheet = book.worksheets[0]
-        return [tuple(row) for _, row in zip(range(MAX_ROWS + 2), sheet.iter_rows(values_only=True))]
+        rows = sheet.iter_rows(values_only=True)
+        return [tuple(row) for _, row in zip(range(MAX_ROWS + 2), rows, strict=False)]
     finally:
         book.close()
 

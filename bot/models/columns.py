@@ -1,5 +1,5 @@
 """Column types and helpers shared by every model: UTC timestamps, checked choices, names."""
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from sqlalchemy import CheckConstraint, DateTime
 from sqlalchemy.engine import Dialect
@@ -9,7 +9,7 @@ from sqlalchemy.types import TypeDecorator
 
 def utc_now() -> datetime:
     """The current time as an aware UTC datetime."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UtcDateTime(TypeDecorator):
@@ -25,15 +25,15 @@ class UtcDateTime(TypeDecorator):
             return None
         if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
             raise ValueError(f"timestamps must be timezone-aware datetimes, got {value!r}")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 def one_of(table: str, column: str, choices: tuple[str, ...]) -> CheckConstraint:
