@@ -71,6 +71,12 @@ def _reply_xml(services, xml_text: str) -> str:
     try:
         with _user_lock(services, message.source):
             texts = respond(services, message)
+    except UserBusy:
+        # Never two handlers of one user at once: this message is not handled, and the user is
+        # told so (not remembered as its reply: a retry or a resend runs it once the turn is free).
+        log.warning("user busy: msg_id=%s answered without handling", message.id)
+        raise _NotRemembered(_reply(render_chat(services.chat_env, "user_busy", {}),
+                                    message)) from None
     except DATABASE_UNAVAILABLE:
         log.exception("database unavailable: msg_id=%s type=%s answered with the apology",
                       message.id, message.type)
@@ -152,6 +158,10 @@ def _fit(text: str) -> str:
     return encoded[:REPLY_LIMIT_BYTES].decode("utf-8", "ignore") + "…"
 
 
+class UserBusy(Exception):
+    """The user's previous message still holds their turn after the wait."""
+
+
 class _user_lock:
     """Serialises one user's messages so their session is read and written in order."""
 
@@ -162,8 +172,11 @@ class _user_lock:
     def __enter__(self):
         try:
             self.held = self.lock.acquire()
-        except RedisError:
+        except RedisError:  # Redis down: no lock, no dedupe either; the apology path decides
             log.warning("user lock unavailable; handling without it")
+            return self
+        if not self.held:
+            raise UserBusy()
         return self
 
     def __exit__(self, *exc):

@@ -39,6 +39,15 @@ def count_very_slowly(turn):
     return Step(END, "test_count", {"n": n})
 
 
+def count_alone(turn):
+    redis = turn.app.redis
+    inside = redis.incr("test:inside")
+    redis.set("test:most-inside", max(inside, int(redis.get("test:most-inside") or 0)))
+    time.sleep(0.3)
+    redis.decr("test:inside")
+    return Step(END, "test_count", {"n": redis.incr("test:counter")})
+
+
 def explode(turn):
     raise RuntimeError("handler bug")
 
@@ -49,6 +58,7 @@ SURVEY = Conversation(
     states={"FIRST": [Route(any_text(), receive_name)], "SECOND": [Route(any_text(), receive_age)]},
 )
 TEST_COMMANDS = [Route(words("计数"), count_slowly), Route(words("慢计数"), count_very_slowly),
+                 Route(words("独自计数"), count_alone),
                  Route(words("出错"), explode)]
 
 
@@ -271,3 +281,22 @@ def test_a_slow_first_delivery_keeps_its_claim_past_the_lease(test_bot):
         assert first.result().content == "第1次"
         assert retry.result().content == "第1次"
     assert bot.services.redis.get("test:counter") == b"1"
+
+
+def test_one_users_messages_never_run_side_by_side(test_bot):
+    # 50 messages of one user at once, each handler 0.3 s: those that cannot get the user's
+    # turn within the 3 s wait are answered "正在处理…" unhandled, never run unlocked.
+    bot = test_bot()
+    user = bot.user()
+    deliveries = [user.build("text", Content="独自计数") for _ in range(50)]
+    with ThreadPoolExecutor(50) as pool:
+        replies = [reply.content for reply in pool.map(user.deliver, deliveries)]
+    redis = bot.services.redis
+    assert redis.get("test:most-inside") == b"1"
+    handled = [r for r in replies if r.startswith("第")]
+    busy = [r for r in replies if "正在处理您的上一条消息" in r]
+    assert len(handled) + len(busy) == 50 and handled and busy
+    assert int(redis.get("test:counter")) == len(handled)
+    # a busy answer is not remembered: WeChat's retry of that message runs it
+    retried = user.deliver(deliveries[replies.index(busy[0])])
+    assert retried.content.startswith("第")
