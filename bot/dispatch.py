@@ -10,7 +10,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from wechatpy import parse_message
 
 from bot.conversation import Turn
-from bot.dedupe import dedupe_key
+from bot.dedupe import LEASE_S, dedupe_key
 from bot.delivery import take_deferred
 from bot.followers import note_since_unknown
 from bot.render import render_chat
@@ -163,10 +163,16 @@ class UserBusy(Exception):
 
 
 class _user_lock:
-    """Serialises one user's messages so their session is read and written in order."""
+    """Serialises one user's messages so their session is read and written in order.
+
+    Like the message's claim, the lock is a short lease the process renews while the handler
+    runs (bot.dedupe.LeaseKeeper): a killed worker frees the user's turn for WeChat's retry.
+    """
 
     def __init__(self, services, openid: str):
-        self.lock = services.redis.lock(f"lock:user:{openid}", timeout=10, blocking_timeout=3)
+        self.keeper = services.replies.keeper
+        self.lock = services.redis.lock(f"lock:user:{openid}", timeout=LEASE_S,
+                                        blocking_timeout=3)
         self.held = False
 
     def __enter__(self):
@@ -177,10 +183,12 @@ class _user_lock:
             return self
         if not self.held:
             raise UserBusy()
+        self.keeper.hold(self.lock.name, self.lock.local.token)
         return self
 
     def __exit__(self, *exc):
         if self.held:
+            self.keeper.release(self.lock.name)
             try:
                 self.lock.release()
             except (LockError, RedisError):

@@ -43,7 +43,7 @@ def count_alone(turn):
     redis = turn.app.redis
     inside = redis.incr("test:inside")
     redis.set("test:most-inside", max(inside, int(redis.get("test:most-inside") or 0)))
-    time.sleep(0.3)
+    time.sleep(float(redis.get("test:alone-for") or 0.3))
     redis.decr("test:inside")
     return Step(END, "test_count", {"n": redis.incr("test:counter")})
 
@@ -300,3 +300,18 @@ def test_one_users_messages_never_run_side_by_side(test_bot):
     # a busy answer is not remembered: WeChat's retry of that message runs it
     retried = user.deliver(deliveries[replies.index(busy[0])])
     assert retried.content.startswith("第")
+
+
+def test_a_long_handler_keeps_its_users_turn_past_the_lease(test_bot):
+    # The user's lock is a 3 s lease renewed while the handler runs: a 4 s handler still holds
+    # the turn when the user's next message has waited its 3 s.
+    bot = test_bot()
+    bot.services.redis.set("test:alone-for", "4")
+    user = bot.user()
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(user.send_text, "独自计数")
+        time.sleep(0.5)
+        second = pool.submit(user.send_text, "独自计数")
+        assert first.result().content == "第1次"
+        assert "正在处理您的上一条消息" in second.result().content
+    assert bot.services.redis.get("test:most-inside") == b"1"
