@@ -7,7 +7,7 @@ user created directly in its state, already following; `--window` of them wrote 
 just now (their broadcast goes as a customer-service message, one call each). Our side: the same
 people as Entrant rows in a PostgreSQL database of its own (BENCH_DATABASE_URL, emptied), Redis
 BENCH_REDIS_URL (flushed). Measured in this process: confirming the broadcast (the recipients
-snapshot: one Delivery row each) and the fan-out (bot.fanout.fan_out, as the RQ job runs it).
+snapshot: one Delivery row each) and the fan-out (bot.delivery.fanout.fan_out, as the RQ job runs it).
 The platform's time is the wall time during which its request handlers were busy, measured
 inside the child; ours is the rest. Then the broadcast is confirmed and fanned out again, and
 the platform's inboxes are checked: nobody got it twice. The whole is run twice: timed, then
@@ -66,9 +66,9 @@ def prepare_bot(url: str, recipients: int, window: int):
 
 def run_broadcast(services, url: str, traced: bool, waited: BusyClock) -> dict:
     """Create, confirm and fan out one broadcast, timed (and traced if `traced`)."""
-    from bot.broadcasts import confirm_broadcast, create_broadcast
-    from bot.fanout import fan_out
-    from bot.wechat import make_api
+    from bot.delivery.broadcasts import confirm_broadcast, create_broadcast
+    from bot.delivery.fanout import fan_out
+    from bot.wechat.client import make_api
 
     platform_before = float(platform_answer(url, "time"))
     waited_before = waited.busy

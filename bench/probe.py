@@ -13,8 +13,8 @@ from start to verdict:
   chain) + check_video against 江门 2020's rules + verdict_of;
 - `keyframes decoded (not used)`: the bare ffprobe plus `-skip_frame nokey -show_entries
   frame=pts`, the other way to judge a file by its data, measured for the choice;
-- `mp4 index + NAL chains alone`: bot.mp4_extent.read_index and
-  bot.mp4_samples.first_broken_sample, the part of ours that judges the data;
+- `mp4 index + NAL chains alone`: bot.video.mp4_extent.read_index and
+  bot.video.mp4_samples.first_broken_sample, the part of ours that judges the data;
 - `bare ffprobe + bare poster`: the bare ffprobe, then `ffmpeg -ss <10%> -i <file> -frames:v 1
   -vf scale=640:-2 poster.jpg`;
 - `ours + poster`: ours, then make_poster.
@@ -38,11 +38,11 @@ if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
 from bot.contest import load_contest  # noqa: E402
-from bot.mp4_extent import read_index  # noqa: E402
-from bot.mp4_samples import first_broken_sample  # noqa: E402
-from bot.video_check import check_video, verdict_of  # noqa: E402
-from bot.video_poster import make_poster  # noqa: E402
-from bot.video_probe import probe_file  # noqa: E402
+from bot.video.mp4_extent import read_index  # noqa: E402
+from bot.video.mp4_samples import first_broken_sample  # noqa: E402
+from bot.video.check import check_video, verdict_of  # noqa: E402
+from bot.video.poster import make_poster  # noqa: E402
+from bot.video.probe import probe_file  # noqa: E402
 from tests.video_fixtures import make_video  # noqa: E402
 
 TARGET_RATIO = 1.5

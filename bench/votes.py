@@ -43,7 +43,7 @@ REPORT = PROJECT_ROOT / "bench" / "votes.md"
 def create_voting_app():
     """The product's app, with the voting commands and pages added if it lacks them yet."""
     from bot.app import create_app
-    from bot.h5 import register_h5
+    from bot.h5.pages import register_h5
     from handlers.routes import COMMANDS, build_routes
     from handlers.voting import VOTING_COMMANDS
 

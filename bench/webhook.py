@@ -132,7 +132,7 @@ def prepare_database(url: str) -> None:
     import psycopg
     from sqlalchemy.engine import make_url
 
-    from bot.migrate import sqlalchemy_url, upgrade_to_head
+    from bot.ops.migrate import sqlalchemy_url, upgrade_to_head
 
     parsed = make_url(sqlalchemy_url(url))
     if parsed.get_backend_name() != "postgresql":
@@ -271,7 +271,7 @@ def helper_processes(args) -> list:
     """
     from sqlalchemy.engine import make_url
 
-    from bot.migrate import sqlalchemy_url
+    from bot.ops.migrate import sqlalchemy_url
 
     database = make_url(sqlalchemy_url(args.database_url))
     redis_port = make_url(args.redis_url.replace("redis://", "redis+x://", 1)).port or 6379
@@ -581,9 +581,9 @@ def profile_buckets(stats, min_share: float = 1.0) -> str:
     if total_func is None:
         return "(no Flask request in the profile)"
     total = stats.stats[total_func][3]
-    steps = [("flask/app.py", "wsgi_app"), ("bot/webhook.py", "receive"),
-             ("bot/dedupe.py", "run"), ("bot/dispatch.py", "_reply_xml"),
-             ("bot/dispatch.py", "respond")]
+    steps = [("flask/app.py", "wsgi_app"), ("bot/chat/webhook.py", "receive"),
+             ("bot/chat/dedupe.py", "run"), ("bot/chat/dispatch.py", "_reply_xml"),
+             ("bot/chat/dispatch.py", "respond")]
     lines = ["| step → callee | share of CPU per message |", "|---|---:|"]
     for step in steps:
         func = by_name.get(step)

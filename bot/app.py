@@ -5,7 +5,7 @@ import click
 from flask import Flask
 
 from bot.web_security import install_web_security
-from bot.wxcrypto import MessageCipher
+from bot.wechat.crypto import MessageCipher
 from config.settings import load_settings, require_secrets
 
 
@@ -32,19 +32,19 @@ def create_app(overrides: dict | None = None, services=None) -> Flask:
             settings["WECHAT_TOKEN"], settings["WECHAT_APP_ID"],
             settings["WECHAT_ENCODING_AES_KEY"], settings["WECHAT_PREVIOUS_AES_KEY"])
     _register_blueprints(app)
-    from bot.cli import register_cli
+    from bot.ops.cli import register_cli
 
     register_cli(app)
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
-    from bot.health import health
-    from bot.webhook import webhook
+    from bot.ops.health import health
+    from bot.chat.webhook import webhook
 
     from bot.console import register_console
-    from bot.h5 import register_h5
-    from bot.h5_upload import register_h5_upload
+    from bot.h5.pages import register_h5
+    from bot.h5.upload import register_h5_upload
 
     app.register_blueprint(webhook)
     app.register_blueprint(health)

@@ -2,7 +2,7 @@
 
 A follower the bot never saw follow (they followed before it was switched on) is recorded as
 following by their first message, with `subscribed_at` None ("since unknown") until
-bot.followers fills it from WeChat's user/info.
+bot.delivery.followers fills it from WeChat's user/info.
 
 Each function works inside the caller's session and transaction (the caller commits). The row is
 created with INSERT ... ON CONFLICT DO NOTHING and then read back locked (SELECT ... FOR UPDATE on

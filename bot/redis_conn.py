@@ -3,6 +3,8 @@ import redis
 
 from config.settings import INSTANCE_DIR
 
+QUEUES = ("high", "default", "low")  # the RQ queues the worker listens on, most urgent first
+
 
 def connect_redis(url: str) -> redis.Redis:
     """A client for REDIS_URL, or for an embedded server when the URL is empty."""

@@ -8,9 +8,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from bot.db import make_engine, make_session_factory
-from bot.dedupe import ReplyOnce
+from bot.chat.dedupe import ReplyOnce
 from bot.redis_conn import connect_redis
-from bot.sessions import SessionStore
+from bot.chat.sessions import SessionStore
 
 
 @dataclass
@@ -26,7 +26,7 @@ class Services:
     queue: Queue
     sessions: SessionStore
     replies: ReplyOnce
-    chat: Any  # bot.engine.ChatEngine over handlers.routes
+    chat: Any  # bot.chat.engine.ChatEngine over handlers.routes
     chat_env: Any  # the Jinja2 environment of templates/chat
 
     def now(self):
@@ -41,10 +41,10 @@ class Services:
 
 def build_services(settings: dict, redis_client: redis.Redis | None = None) -> Services:
     """Connect to Redis and the database, load the contest, start its clock."""
-    from bot.clock import clock_from_settings
+    from bot.contest.clock import clock_from_settings
     from bot.contest import load_contest
-    from bot.engine import ChatEngine
-    from bot.render import make_chat_environment
+    from bot.chat.engine import ChatEngine
+    from bot.chat.render import make_chat_environment
     from handlers.routes import build_routes
 
     client = redis_client or connect_redis(settings["REDIS_URL"])

@@ -11,7 +11,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 
 DEFAULTS = {
-    # WeChat account: no defaults (the dev stack generates its own, see bot.devstack)
+    # WeChat account: no defaults (the dev stack generates its own, see bot.ops.devstack)
     "WECHAT_TOKEN": "",
     "WECHAT_APP_ID": "",
     "WECHAT_APP_SECRET": "",
@@ -40,7 +40,7 @@ DEFAULTS = {
     "SESSION_TTL": "604800",
     "SESSION_MEMORY_TTL": "2592000",
     "SESSION_RESUME_AFTER": "1800",
-    "DEDUPE_TTL": "600",  # never less than 2 x WECHAT_TIMESTAMP_TOLERANCE (enforced in bot.dedupe)
+    "DEDUPE_TTL": "600",  # never less than 2 x WECHAT_TIMESTAMP_TOLERANCE (enforced in bot.chat.dedupe)
     "DEDUPE_WAIT_SECONDS": "4.0",
     # Public origin of this server, used in links sent to users
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",

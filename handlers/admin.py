@@ -8,12 +8,12 @@ published list of awards.
 from sqlalchemy import func, select
 
 from bot import audit
-from bot.broadcasts import confirm_broadcast, create_broadcast, preview, progress
-from bot.conversation import (END, STAY, Conversation, Route, Step, anything, normalize_text,
+from bot.delivery.broadcasts import confirm_broadcast, create_broadcast, preview, progress
+from bot.chat.conversation import (END, STAY, Conversation, Route, Step, anything, normalize_text,
                               prefix, words)
 from bot.db import session_scope
 from bot.models import Broadcast, Delivery, Entrant, Entry, Vote
-from bot.publication import public_results
+from bot.results.publication import public_results
 from handlers.phase_guide import stage_of
 
 CONFIRM = "CONFIRM_BROADCAST"

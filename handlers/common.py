@@ -1,5 +1,5 @@
 """Answers that work everywhere: help, cancel, rules, and what the bot does not understand."""
-from bot.conversation import CONFIRM_CANCEL, END, STAY, Step, normalize_text
+from bot.chat.conversation import CONFIRM_CANCEL, END, STAY, Step, normalize_text
 from handlers.phase_guide import stage_of
 
 CONFIRM_WORDS = {"确认", "确定", "放弃", "确认取消", "确定取消"}

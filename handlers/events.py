@@ -1,7 +1,7 @@
 """Events from WeChat: follow, unfollow, menu clicks and the rest, as a table."""
 import logging
 
-from bot.conversation import END, Step
+from bot.chat.conversation import END, Step
 from handlers.menu import MENU_WORDS
 from handlers.phase_guide import stage_of
 

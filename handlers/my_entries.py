@@ -1,8 +1,8 @@
 """我的作品: every entry of this user in this contest, where it stands and what to do next."""
-from bot.conversation import END, Step
+from bot.chat.conversation import END, Step
 from bot.db import session_scope
 from bot.entries import entries_of
-from bot.vote_rules import VOTABLE_STATES
+from bot.voting.rules import VOTABLE_STATES
 from handlers.phase_guide import stage_of
 
 STATE_LABELS = {

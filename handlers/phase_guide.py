@@ -3,8 +3,8 @@ opens next (templates/chat/stage_now.txt says it; welcome, 帮助, 报名, 投�
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.contest_schema import Phase, at_second
-from bot.publication import published_sheet_id
+from bot.contest.schema import Phase, at_second
+from bot.results.publication import published_sheet_id
 
 BEFORE, BETWEEN, AFTER, ACTIVITY, VOTING = "before", "between", "after", "activity", "voting"
 CONTEST_PHASES = ("collection", "screening", "judging", "results")

@@ -4,7 +4,7 @@ Eligibility questions, the entrant kind, the form fields, the pledges, a summary
 edited, and confirmation. The draft lives in the session: whatever is still missing is asked
 next, so resuming, editing and a changed category all follow from `ask_next`.
 """
-from bot.conversation import END, STAY, Conversation, Route, Step, any_text, words
+from bot.chat.conversation import END, STAY, Conversation, Route, Step, any_text, words
 from handlers import registration_flow as flow
 from handlers.phase_guide import stage_of
 

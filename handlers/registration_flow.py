@@ -4,12 +4,12 @@ import logging
 import re
 
 from bot.answers import field_choices, parse_answer, parse_choice, parse_yes_no
-from bot.answers_base import bare_word
-from bot.conversation import END, Step, normalize_text
+from bot.answers.base import bare_word
+from bot.chat.conversation import END, Step, normalize_text
 from bot.db import session_scope
 from bot.entries import EntryLimitReached, confirm_entry, count_entries
 from bot.privacy import mask_openid
-from bot.upload_links import upload_link
+from bot.h5.upload_links import upload_link
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Where every message goes: the bot's conversations, commands and fallbacks as tables."""
-from bot.conversation import Route, any_text, anything, words
-from bot.engine import ChatRoutes
+from bot.chat.conversation import Route, any_text, anything, words
+from bot.chat.engine import ChatRoutes
 from handlers import common
 from handlers.my_entries import show_my_entries
 from handlers.registration import REGISTRATION
@@ -22,7 +22,7 @@ INFORMATION = [
 ]
 
 # Inside a conversation every chat word is answered, never stored as an answer, and the
-# pending question follows in the same reply (报名 itself resumes the draft: bot.engine).
+# pending question follows in the same reply (报名 itself resumes the draft: bot.chat.engine).
 ALWAYS = [
     Route(CANCEL_WORDS, common.cancel),
     Route(HELP_WORDS, common.show_help_in_conversation),

@@ -6,7 +6,7 @@ the deadline a new video replaces the old one; after it, the video is refused wi
 from sqlalchemy import select
 
 from bot import audit
-from bot.conversation import END, STAY, Conversation, Route, Step, any_text, msg_types
+from bot.chat.conversation import END, STAY, Conversation, Route, Step, any_text, msg_types
 from bot.db import session_scope
 from bot.entries import entries_of
 from bot.models import Entry

@@ -1,14 +1,14 @@
 """上传 / 上传 101: the entrant's personal upload link(s) for the original video file.
 
 Each entry of this user that still accepts a video gets a signed link valid for 48 h
-(bot.upload_links); after the collection deadline, or with no such entry, the answer says why.
+(bot.h5.upload_links); after the collection deadline, or with no such entry, the answer says why.
 """
 import re
 
-from bot.conversation import END, Route, Step, normalize_text, words
+from bot.chat.conversation import END, Route, Step, normalize_text, words
 from bot.db import session_scope
 from bot.entries import entries_of
-from bot.upload_links import LINK_MAX_AGE, upload_link
+from bot.h5.upload_links import LINK_MAX_AGE, upload_link
 from handlers.my_entries import STATE_LABELS
 from handlers.submission import TAKES_VIDEO
 

@@ -1,8 +1,8 @@
-"""投票, 投票 <编号> and 排行 in chat: the same rules as the gallery page (bot.votes.cast_vote)."""
+"""投票, 投票 <编号> and 排行 in chat: the same rules as the gallery page (bot.voting.cast_vote)."""
 import re
 
-from bot import votes
-from bot.conversation import END, Route, Step, normalize_text, words
+from bot import voting as votes
+from bot.chat.conversation import END, Route, Step, normalize_text, words
 from bot.db import session_scope
 from handlers.phase_guide import stage_of
 

@@ -1,4 +1,4 @@
-"""RQ job: fan out one confirmed broadcast (bot.fanout), retried without doubling anything."""
+"""RQ job: fan out one confirmed broadcast (bot.delivery.fanout), retried without doubling anything."""
 import logging
 
 from rq import Retry
@@ -9,7 +9,7 @@ from jobs.context import job_services
 
 log = logging.getLogger(__name__)
 
-# A run killed mid-way holds the broadcast until its lease runs out (bot.fanout.LEASE_SECONDS):
+# A run killed mid-way holds the broadcast until its lease runs out (bot.delivery.fanout.LEASE_SECONDS):
 # the later retries come after that.
 RETRY = Retry(max=4, interval=[10, 60, 300, 600])
 JOB_TIMEOUT = 6 * 3600  # 100,000 recipients take minutes; the lock and retries cover the rest
@@ -51,8 +51,8 @@ def queue_broadcast(queue, broadcast_id: int) -> bool:
 
 def send_broadcast(broadcast_id: int) -> dict:
     """Send every pending recipient of the broadcast; returns the final counters."""
-    from bot.fanout import fan_out
-    from bot.wechat import make_api
+    from bot.delivery.fanout import fan_out
+    from bot.wechat.client import make_api
 
     services = job_services()
     return fan_out(services, make_api(services), broadcast_id)

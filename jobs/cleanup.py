@@ -20,15 +20,15 @@ from sqlalchemy import select
 
 from bot import audit
 from bot.db import session_scope
-from bot.media_store import media_root, poster_path
+from bot.video.store import media_root, poster_path
 from bot.models import Entry, MediaFile
-from bot.upload_store import PART_MAX_AGE_S, UploadBusy, UploadStore
+from bot.h5.upload_store import PART_MAX_AGE_S, UploadBusy, UploadStore
 from jobs.context import job_services
 
 log = logging.getLogger(__name__)
 
 EVERY = timedelta(hours=1)
-REPLACED_GRACE = timedelta(hours=24)  # bot.media_quota's message tells entrants this figure
+REPLACED_GRACE = timedelta(hours=24)  # bot.video.quota's message tells entrants this figure
 ORPHAN_GRACE_S = 3600
 CHAT_PART_MAX_AGE_S = 2 * 900  # jobs.media.JOB_TIMEOUT twice
 

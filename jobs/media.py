@@ -14,10 +14,10 @@ from wechatpy.exceptions import WeChatClientException
 
 from bot import audit
 from bot.db import session_scope
-from bot.media_quota import QuotaExceeded, check_room, entrant_entries, entrant_lock, usage
-from bot.media_store import MediaTooLarge, media_root, new_relative_path, store_stream
+from bot.video.quota import QuotaExceeded, check_room, entrant_entries, entrant_lock, usage
+from bot.video.store import MediaTooLarge, media_root, new_relative_path, store_stream
 from bot.models import Entry, MediaFile
-from bot.upload_links import openid_tag
+from bot.h5.upload_links import openid_tag
 from jobs.context import job_services
 from jobs.outcome import refuse_over_quota, refuse_too_large, tell_entrant_to_resend
 
@@ -40,7 +40,7 @@ def queue_chat_video(queue, entry_id: int, media_id: str, msg_id) -> None:
 
 def fetch_chat_video(entry_id: int, media_id: str, submission: str) -> int | None:
     """Download the media into MEDIA_ROOT, record it, queue validation; the MediaFile id."""
-    from bot.wechat import make_api
+    from bot.wechat.client import make_api
 
     services = job_services()
     with session_scope(services.db) as session:

@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 def publish_menu() -> dict:
     """Create the account's menu on WeChat from handlers.menu; returns WeChat's answer."""
-    from bot.wechat import make_api
+    from bot.wechat.client import make_api
 
     services = job_services()
     gallery_url = services.settings["PUBLIC_BASE_URL"].rstrip("/") + "/h5/gallery"

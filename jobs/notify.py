@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.db import session_scope
 from bot.models import Broadcast
-from bot.render import make_chat_environment, render_chat
+from bot.chat.render import make_chat_environment, render_chat
 from jobs.context import job_services
 
 log = logging.getLogger(__name__)
@@ -35,9 +35,9 @@ def send_notice(contest_id: str, notice_id: str) -> dict | None:
 
 def send_notice_with(services, contest_id: str, notice_id: str) -> dict | None:
     """send_notice on given services (tests, the CLI)."""
-    from bot.broadcasts import confirm_broadcast
-    from bot.fanout import fan_out
-    from bot.wechat import make_api
+    from bot.delivery.broadcasts import confirm_broadcast
+    from bot.delivery.fanout import fan_out
+    from bot.wechat.client import make_api
 
     notice = _find_notice(services, contest_id, notice_id)
     if notice is None:
@@ -59,7 +59,7 @@ def _find_notice(services, contest_id: str, notice_id: str):
 
 
 def _notice_broadcast(services, notice) -> int:
-    from bot.broadcasts import create_broadcast
+    from bot.delivery.broadcasts import create_broadcast
 
     key = notice_key(services.contest.id, notice.id)
     template = "notice_slogan" if notice.kind == "slogan" else "notice_text"

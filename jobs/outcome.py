@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from bot import audit
 from bot.db import session_scope
-from bot.delivery import send_text
+from bot.delivery.send import send_text
 from bot.models import Entry, ValidationResult
-from bot.render import make_chat_environment, render_chat
+from bot.chat.render import make_chat_environment, render_chat
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ def _chat_env():
 
 def tell(services, entry_id: int, submission: str, template: str, context: dict) -> str:
     """Render a template for the entry's owner and deliver it once per submission."""
-    from bot.wechat import make_api
+    from bot.wechat.client import make_api
 
     with session_scope(services.db) as session:
         entry = session.get(Entry, entry_id)

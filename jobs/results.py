@@ -4,7 +4,7 @@ from functools import lru_cache
 
 from rq import Retry
 
-from bot.render import make_chat_environment, render_chat
+from bot.chat.render import make_chat_environment, render_chat
 from jobs.context import job_services
 
 log = logging.getLogger(__name__)
@@ -32,9 +32,9 @@ def tell_results(sheet_id: int) -> dict:
 
 def tell_results_with(services, sheet_id: int) -> dict:
     """tell_results on given services."""
-    from bot.delivery import deliver
-    from bot.publication import personal_results
-    from bot.wechat import make_api
+    from bot.delivery.send import deliver
+    from bot.results.publication import personal_results
+    from bot.wechat.client import make_api
 
     api, outcomes = make_api(services), {}
     for item in personal_results(services, sheet_id):

@@ -10,11 +10,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot import audit
 from bot.db import session_scope
-from bot.media_store import media_root, poster_path
+from bot.video.store import media_root, poster_path
 from bot.models import Entry, MediaFile, ValidationResult
-from bot.video_check import check_video, probe_failure, verdict_of
-from bot.video_poster import make_poster
-from bot.video_probe import ProbeError, probe_file
+from bot.video.check import check_video, probe_failure, verdict_of
+from bot.video.poster import make_poster
+from bot.video.probe import ProbeError, probe_file
 from jobs.context import job_services
 from jobs.outcome import BEFORE_SCREENING, tell
 

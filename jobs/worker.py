@@ -4,10 +4,8 @@ import sys
 
 from rq import Queue, Worker
 
-from bot.redis_conn import connect_redis
+from bot.redis_conn import QUEUES, connect_redis
 from config.settings import InsecureSettings, load_settings, require_secrets
-
-QUEUES = ("high", "default", "low")
 
 
 def run_worker(burst: bool = False) -> bool:

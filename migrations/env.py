@@ -10,7 +10,7 @@ from sqlalchemy.types import TypeDecorator
 
 import bot.models  # noqa: F401  (registers every table on Base.metadata)
 from bot.db import Base
-from bot.migrate import sqlalchemy_url
+from bot.ops.migrate import sqlalchemy_url
 from config.settings import load_settings
 
 config = context.config

@@ -3,7 +3,7 @@
 SIM_HOST / SIM_PORT choose the address (127.0.0.1:5100); SIM_WEBHOOK_URL the bot's webhook
 (http://127.0.0.1:5000/wechat); the account comes from the same WECHAT_* variables the bot reads;
 SIM_MEDIA_DIR keeps media files somewhere other than a temporary directory; SIM_CLOCK_CONTROL
-(set by bot.devstack) lets the chat page at / restart the bot at another contest time.
+(set by bot.ops.devstack) lets the chat page at / restart the bot at another contest time.
 """
 import logging
 import os

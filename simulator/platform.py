@@ -10,7 +10,7 @@ WeChat), WEBHOOK_DELIVERIES (3, as WeChat), MEDIA_DIR (a temporary directory whe
 MEDIA_VIDEO_ANSWER ('video_url'|'bytes': how media/get answers for videos), TEMPLATES (template
 ids the account may send: list or {id: {title}}), OAUTH_DOMAINS (allowed redirect_uri hosts,
 empty = any), TOKEN_FETCHES_PER_DAY (2000), USER_INFO_PER_DAY and USER_BATCHGET_PER_DAY
-(500,000 each), USER_GET_PER_DAY (500): a new account's daily quotas, CLOCK_CONTROL_DIR (set by bot.devstack: the chat
+(500,000 each), USER_GET_PER_DAY (500): a new account's daily quotas, CLOCK_CONTROL_DIR (set by bot.ops.devstack: the chat
 page may restart the bot at another contest time, see simulator.rehearsal), OPEN_CLEARS_COOKIES
 (cookies /sim/open drops when the acting user changes; default Flask's `session`).
 """

@@ -1,7 +1,7 @@
 """Rehearsal clock control: the chat page has the dev stack restart the bot at a new CONTEST_NOW.
 
-The bot reads CONTEST_NOW once, when a process starts (bot.clock), so moving the contest clock
-of a running stack means restarting web and worker with a new value. `python -m bot.devstack`
+The bot reads CONTEST_NOW once, when a process starts (bot.contest.clock), so moving the contest clock
+of a running stack means restarting web and worker with a new value. `python -m bot.ops.devstack`
 gives the platform a control directory (SIM_CLOCK_CONTROL): the platform writes `request.json`
 there; the dev stack sees it, restarts web + worker with that CONTEST_NOW (Redis, the database and
 this platform, with its users and chats, keep running) and writes `status.json`:
@@ -24,7 +24,7 @@ bp = Blueprint("sim_rehearsal", __name__, url_prefix="/sim/rehearsal")
 
 REQUEST_FILE = "request.json"
 STATUS_FILE = "status.json"
-NOT_AVAILABLE = ("这个模拟平台不是由 python -m bot.devstack 启动的，无法在页面上调整比赛时钟："
+NOT_AVAILABLE = ("这个模拟平台不是由 python -m bot.ops.devstack 启动的，无法在页面上调整比赛时钟："
                  "请设置 CONTEST_NOW 后重新启动机器人。")
 
 

@@ -1,4 +1,4 @@
-"""A real dev stack (`python -m bot.devstack`) and headless Debian Chromium for browser tests.
+"""A real dev stack (`python -m bot.ops.devstack`) and headless Debian Chromium for browser tests.
 
 The stack runs on the test Redis (TEST_REDIS_URL, flushed first) and a SQLite file of its own,
 like README command 1; screenshots go to test-artifacts/ (git-ignored).
@@ -64,7 +64,7 @@ def start_devstack(tmp: Path, redis_url: str):
     env.update(PORT=str(web_port), SIM_PORT=str(sim_port), REDIS_URL=redis_url,
                DATABASE_URL=database_url, MEDIA_ROOT=str(tmp / "media"), LOG_LEVEL="INFO")
     log = open(tmp / "devstack.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "bot.devstack"], cwd=PROJECT_ROOT,
+    process = subprocess.Popen([sys.executable, "-m", "bot.ops.devstack"], cwd=PROJECT_ROOT,
                                env=env, stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)
     stack = DevStack(f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{sim_port}",

@@ -85,7 +85,7 @@ def _stamp_head(engine) -> None:
     """
     from sqlalchemy import text
 
-    from bot.migrate import head_revision
+    from bot.ops.migrate import head_revision
 
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))

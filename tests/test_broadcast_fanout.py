@@ -6,7 +6,7 @@ from datetime import datetime, UTC
 import pytest
 from sqlalchemy import insert, update
 
-from bot.broadcasts import confirm_broadcast, create_broadcast, preview, progress
+from bot.delivery.broadcasts import confirm_broadcast, create_broadcast, preview, progress
 from bot.db import session_scope
 from bot.models import Delivery
 
@@ -101,8 +101,8 @@ class WorkerKilled(BaseException):
 
 def _run_until_killed(stack, broadcast_id: int, module, name: str) -> None:
     """Fan out, with the worker killed right after module.name has run."""
-    from bot.fanout import fan_out
-    from bot.wechat import make_api
+    from bot.delivery.fanout import fan_out
+    from bot.wechat.client import make_api
     real = getattr(module, name)
 
     def step_then_die(*args, **kwargs):
@@ -120,14 +120,14 @@ def _mass_calls(stack) -> list:
 
 
 def test_a_mass_batch_interrupted_after_the_call_is_not_sent_again(notice_stack):
-    import bot.fanout_mass
+    import bot.delivery.fanout_mass
     stack = notice_stack()
     openids = stack.people([f"oRetry{i:03d}" for i in range(20)])
     broadcast_id = create_broadcast(stack.services, audience="followers", text=TEXT,
                                     created_by="test")
     confirm_broadcast(stack.services, broadcast_id, "test", enqueue=False)
     # WeChat took the batch; the worker died before recording it.
-    _run_until_killed(stack, broadcast_id, bot.fanout_mass, "_mass_call")
+    _run_until_killed(stack, broadcast_id, bot.delivery.fanout_mass, "_mass_call")
     before = _pushes(stack, openids)
     assert set(before.values()) == {1}
     assert {d.status for d in stack.deliveries(broadcast_id)} == {"pending"}
@@ -145,14 +145,14 @@ def test_a_mass_batch_interrupted_after_the_call_is_not_sent_again(notice_stack)
 
 
 def test_customer_service_sends_cut_off_by_a_crash_are_recorded_not_repeated(notice_stack):
-    import bot.fanout_single
+    import bot.delivery.fanout_single
     stack = notice_stack()
     windowed = stack.people([f"oCut{i:03d}" for i in range(30)], window=True)
     broadcast_id = create_broadcast(stack.services, audience="followers", text=TEXT,
                                     created_by="test")
     confirm_broadcast(stack.services, broadcast_id, "test", enqueue=False)
     # The 30 messages went out; the worker died before writing down what happened.
-    _run_until_killed(stack, broadcast_id, bot.fanout_single, "custom_outcome")
+    _run_until_killed(stack, broadcast_id, bot.delivery.fanout_single, "custom_outcome")
     assert sum(_pushes(stack, windowed).values()) >= 1
 
     pushed = _pushes(stack, windowed)
@@ -166,15 +166,15 @@ def test_customer_service_sends_cut_off_by_a_crash_are_recorded_not_repeated(not
 
 def test_a_broadcast_held_by_a_dead_run_is_free_again_when_its_lease_runs_out(notice_stack,
                                                                               monkeypatch):
-    import bot.fanout
-    from bot.fanout import fan_out
-    from bot.wechat import make_api
+    import bot.delivery.fanout
+    from bot.delivery.fanout import fan_out
+    from bot.wechat.client import make_api
     stack = notice_stack()
     openids = stack.people([f"oLease{i:03d}" for i in range(5)])
     broadcast_id = create_broadcast(stack.services, audience="followers", text=TEXT,
                                     created_by="test")
     confirm_broadcast(stack.services, broadcast_id, "test", enqueue=False)
-    monkeypatch.setattr(bot.fanout, "LEASE_SECONDS", 2)
+    monkeypatch.setattr(bot.delivery.fanout, "LEASE_SECONDS", 2)
     dead_run = stack.services.redis.lock(f"lock:broadcast:{broadcast_id}", timeout=2)
     assert dead_run.acquire(blocking=False)  # and then the process was killed
     report = fan_out(stack.services, make_api(stack.services), broadcast_id)

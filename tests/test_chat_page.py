@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from bot.devstack import RehearsalClock
-from bot.devstack_supervisor import Supervisor
+from bot.ops.devstack import RehearsalClock
+from bot.ops.supervisor import Supervisor
 from simulator.rehearsal import STATUS_FILE, read_json, request_clock, write_json
 
 
@@ -110,7 +110,7 @@ class FakeSupervisor(Supervisor):
 
 
 def test_the_dev_stack_restarts_the_bot_at_the_requested_time(tmp_path, monkeypatch):
-    from bot import devstack
+    from bot.ops import devstack
     from bot.contest import load_contest
 
     monkeypatch.setattr(devstack, "wait_until_healthy", lambda url, supervisor: True)

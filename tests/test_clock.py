@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import ContestClock, clock_from_settings, parse_contest_now
+from bot.contest.clock import ContestClock, clock_from_settings, parse_contest_now
 from bot.contest import load_contest
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

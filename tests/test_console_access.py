@@ -43,8 +43,8 @@ def seeded(console):  # noqa: F811
     stack.user("org", "organizer")
     stack.user("jud", "judge")
     entry = stack.add_entry("oAccess", {"name": "张三", "title": "侨都匠心"}, state="approved")
-    from bot.broadcasts import create_broadcast
-    from bot.results import compute_results
+    from bot.delivery.broadcasts import create_broadcast
+    from bot.results.sheet import compute_results
 
     broadcast = create_broadcast(stack.services, audience="followers", text="通知",
                                  created_by="test")

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from openpyxl import load_workbook
 
-from bot.upload_links import upload_link
+from bot.h5.upload_links import upload_link
 from config.settings import PROJECT_ROOT
 from tests.console_fixtures import PASSWORD
 

@@ -69,8 +69,8 @@ def test_no_console_page_shows_a_raw_key(console):  # noqa: F811
 
 
 def test_a_sent_delivery_keeps_no_in_flight_note(console):  # noqa: F811
-    from bot.delivery import send_text
-    from bot.wechat import make_api
+    from bot.delivery.send import send_text
+    from bot.wechat.client import make_api
 
     stack = console()
     fan = stack.follower("oSent")

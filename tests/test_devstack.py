@@ -19,7 +19,7 @@ def devstack(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "CONTEST"))}
     env.update(PORT=str(web_port), SIM_PORT=str(sim_port), REDIS_URL="",
                DATABASE_URL=f"sqlite:///{tmp_path}/stack.sqlite3", MEDIA_ROOT=str(tmp_path))
-    process = subprocess.Popen([sys.executable, "-m", "bot.devstack"], cwd=PROJECT_ROOT, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "bot.ops.devstack"], cwd=PROJECT_ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True)
     web, sim = f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{sim_port}"

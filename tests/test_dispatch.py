@@ -7,7 +7,7 @@ import pytest
 from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy import select
 
-from bot.conversation import END, Conversation, Route, Step, any_text, words
+from bot.chat.conversation import END, Conversation, Route, Step, any_text, words
 from bot.models import Entrant
 from handlers.routes import build_routes
 

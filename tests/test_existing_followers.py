@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, UTC
 
 from sqlalchemy import select
 
-from bot import vote_fraud
-from bot.audiences import audience_size
+from bot.voting import fraud as vote_fraud
+from bot.delivery.audiences import audience_size
 from bot.models import Delivery, Entrant, Vote
 from bot.db import session_scope
 from tests.intake_fixtures import entry_for, reply_text

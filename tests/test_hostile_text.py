@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from bot.xmlsafe import cdata, text_reply
+from bot.wechat.xmlsafe import cdata, text_reply
 from tests.registration_scripts import JIANGMEN_INDIVIDUAL, converse
 from tests.voting_helpers import add_entries, add_followers, start_voting_bot
 

@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 
 from bot.contest import contest_path
 from bot.models import AuditLog, Entry, MediaFile
-from bot.upload_store import PART_MAX_AGE_S
+from bot.h5.upload_store import PART_MAX_AGE_S
 from jobs.cleanup import REPLACED_GRACE, clean_media, cleanup_job_id, plan_cleanup
 from tests.intake_fixtures import entry_for
 from tests.test_upload_link import CHUNK, Uploader, stack  # noqa: F401  (the upload stack)

@@ -11,7 +11,7 @@ from sqlalchemy.pool import NullPool
 
 import bot.models  # noqa: F401  (registers the tables on Base.metadata)
 from bot.db import Base
-from bot.migrate import (alembic_config, current_revision, downgrade_to_base, sqlalchemy_url,
+from bot.ops.migrate import (alembic_config, current_revision, downgrade_to_base, sqlalchemy_url,
                          upgrade_to_head)
 from tests.conftest import TEST_DATABASE_URL
 

@@ -4,10 +4,10 @@ from datetime import datetime, timedelta, UTC
 
 from sqlalchemy import select
 
-from bot.delivery import deliver, take_deferred
+from bot.delivery.send import deliver, take_deferred
 from bot.models import Delivery
-from bot.planner import Reach, choose, custom_left
-from bot.wechat import make_api
+from bot.delivery.planner import Reach, choose, custom_left
+from bot.wechat.client import make_api
 from jobs.notify import send_notice_with
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.contest import CONTESTS_DIR, contest_ids, load_contest
-from bot.contest_yaml import ContestConfigError
+from bot.contest.yaml_file import ContestConfigError
 
 DRILL = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                  suppress_health_check=[HealthCheck.function_scoped_fixture])

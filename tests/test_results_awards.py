@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import Delivery
-from bot.publication import public_results, publish_results, review
-from bot.results import compute_results, vote_score
+from bot.results.publication import public_results, publish_results, review
+from bot.results.sheet import compute_results, vote_score
 from tests.notices_fixtures import add_scores, add_votes, make_entries
 
 
@@ -61,7 +61,7 @@ def test_shandong_2021_awards_by_shares_of_finalists(notice_stack, finalists, ex
 def test_ties_break_by_jury_score_then_votes_then_the_earliest_entry():
     from types import SimpleNamespace
 
-    from bot.results import Line, rank_lines
+    from bot.results.sheet import Line, rank_lines
     a = Line(1, SimpleNamespace(timestamp=lambda: 2), Decimal(60), 5, Decimal(10))
     b = Line(2, SimpleNamespace(timestamp=lambda: 1), Decimal(65), 5, Decimal(5))
     c = Line(3, SimpleNamespace(timestamp=lambda: 0), Decimal(60), 5, Decimal(10))

@@ -17,7 +17,7 @@ import requests
 from sqlalchemy import select
 
 from bot.models import AuditLog, MediaFile
-from bot.upload_links import upload_link
+from bot.h5.upload_links import upload_link
 from tests.intake_fixtures import Stack, entry_for, reply_text
 from tests.video_fixtures import make_video
 

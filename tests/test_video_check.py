@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import pytest
 
 from bot.contest import load_contest
-from bot.render import make_chat_environment, render_chat
-from bot.video_check import Finding, check_video, probe_failure, ratio_label, verdict_of
-from bot.video_probe import ProbeError, probe_file
+from bot.chat.render import make_chat_environment, render_chat
+from bot.video.check import Finding, check_video, probe_failure, ratio_label, verdict_of
+from bot.video.probe import ProbeError, probe_file
 
 # name -> make_video arguments; each file is made once per session, on first use.
 FILES = {

@@ -4,7 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot import vote_fraud, votes
+from bot.voting import fraud as vote_fraud
+from bot import voting as votes
 from bot.contest import load_contest
 from bot.db import session_scope
 from bot.entrants import record_follow

@@ -7,7 +7,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from bot import votes
+from bot import voting as votes
 from bot.db import session_scope
 from bot.models import AuditLog, Vote
 from tests.voting_helpers import (add_entries, add_followers, contest_yaml, csrf_of,

@@ -207,7 +207,7 @@ def test_a_wrong_key_never_turns_into_a_500():
     # raises struct.error, which must be a refusal (400) like every other wrong-key outcome.
     from wechatpy.crypto import PrpCrypto
 
-    from bot.wxcrypto import DecryptError, MessageCipher, aes_key_bytes
+    from bot.wechat.crypto import DecryptError, MessageCipher, aes_key_bytes
 
     cipher = MessageCipher("t", "wx1234567890test", AES_KEY)
     stranger = PrpCrypto(aes_key_bytes(PREVIOUS_AES_KEY))

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from bot.wechat import WeChatApi
+from bot.wechat.client import WeChatApi
 from config.settings import PROJECT_ROOT, load_settings
 from simulator.platform import DEFAULTS as SIM_DEFAULTS
 
@@ -44,7 +44,7 @@ def test_two_processes_share_one_token_through_redis(fake_platform, redis_url):
     fake_platform.state.add_user("oShared", subscribed=True)
     script = textwrap.dedent(f"""
         import redis
-        from bot.wechat import WeChatApi
+        from bot.wechat.client import WeChatApi
         from config.settings import load_settings
         settings = load_settings({{"WECHAT_APP_ID": "{SIM_APP['WECHAT_APP_ID']}",
                                    "WECHAT_APP_SECRET": "{SIM_APP['WECHAT_APP_SECRET']}",

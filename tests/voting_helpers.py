@@ -6,7 +6,7 @@ import yaml
 
 from bot.db import session_scope
 from bot.entrants import record_follow, record_unfollow
-from bot.h5 import register_h5
+from bot.h5.pages import register_h5
 from bot.models import Entrant, Entry, MediaFile, ValidationResult, Vote, VoteInvalidation
 from config.settings import PROJECT_ROOT
 from handlers.routes import build_routes

@@ -8,7 +8,7 @@ from bot.console.entry_queries import (PAGE_SIZE, EntryFilters, answers, get_ent
                                        list_entries, media_history)
 from bot.console import screening
 from bot.console.scoring import judgeable
-from bot.media_store import media_root, poster_path
+from bot.video.store import media_root, poster_path
 from bot.models import MediaFile
 
 MIME_TYPES = {"mp4": "video/mp4", "mov": "video/mp4", "m4v": "video/mp4", "webm": "video/webm",

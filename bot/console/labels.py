@@ -1,7 +1,7 @@
 """Chinese labels for what the console shows: entry states, verdicts, findings, form answers."""
 from datetime import date, datetime
 
-from bot.answers_duration import duration_text
+from bot.answers.duration import duration_text
 
 STATE_LABELS = {
     "draft": "草稿", "awaiting_video": "待提交视频", "validating": "视频检查中",

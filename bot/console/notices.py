@@ -1,10 +1,13 @@
-"""Broadcasts and results pages, on the notices issue's API (bot.broadcasts, bot.results,
-bot.publication): compose → preview with the audience size → confirm (or cancel) → progress;
+"""Broadcasts and results pages, on the notices issue's API (bot.delivery.broadcasts, bot.results.sheet,
+bot.results.publication): compose → preview with the audience size → confirm (or cancel) → progress;
 compute the results table → review → publish."""
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from bot import audit, broadcasts, publication, results
+from bot import audit
+from bot.delivery import broadcasts
+from bot.results import publication
+from bot.results import sheet as results
 from bot.console.auth import current_user
 from bot.console.blueprint import ConsoleError, console, services, with_session
 from bot.console.results_readiness import readiness

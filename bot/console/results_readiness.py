@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from bot import publication
+from bot.results import publication
 from bot.console.scoring import entry_scores
 from bot.models import ConsoleUser
 

@@ -1,9 +1,10 @@
 """Vote pages: totals per entry (invalidated votes left out), the fraud signals of
-bot.vote_fraud, every vote of an entry, and invalidation with a reason (bot.votes)."""
+bot.voting.fraud, every vote of an entry, and invalidation with a reason (bot.voting)."""
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from bot import vote_fraud, votes
+from bot.voting import fraud as vote_fraud
+from bot import voting as votes
 from bot.console.auth import current_user
 from bot.console.blueprint import ConsoleError, console, services, with_session
 from bot.console.entry_queries import get_entry

@@ -1,7 +1,9 @@
 """The console's other .xlsx exports: votes, jury scores and the final ranking."""
 from sqlalchemy import select
 
-from bot import publication, results, votes
+from bot.results import publication
+from bot.results import sheet as results
+from bot import voting as votes
 from bot.console.labels import CHANNEL_LABELS, local_time
 from bot.console.scoring import entry_scores, jury_entries, scores_by_judge
 from bot.console.xlsx_style import new_workbook, table_sheet, to_bytes
@@ -62,7 +64,7 @@ def scores_workbook(db, contest) -> bytes:
 
 
 def ranking_rows(db, services) -> tuple[list[dict], bool]:
-    """The published results table, else one computed now by bot.results (not stored)."""
+    """The published results table, else one computed now by bot.results.sheet (not stored)."""
     contest = services.contest
     sheet_id = publication.published_sheet_id(services)
     if sheet_id is not None:

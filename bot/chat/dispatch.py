@@ -1,0 +1,196 @@
+"""What an inbound message means: dedupe, route to handlers, render the reply text.
+
+Nothing here knows about HTTP, signatures or encryption (see bot.chat.webhook).
+"""
+import hashlib
+import logging
+
+from redis.exceptions import LockError, RedisError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from wechatpy import parse_message
+
+from bot.chat.conversation import Turn
+from bot.chat.dedupe import LEASE_S, dedupe_key
+from bot.delivery.send import take_deferred
+from bot.delivery.followers import note_since_unknown
+from bot.chat.render import render_chat
+from bot.wechat.xmlsafe import text_reply
+from handlers.events import EVENT_ROUTES, menu_word
+
+log = logging.getLogger(__name__)
+
+REPLY_LIMIT_BYTES = 2000  # WeChat truncates passive text replies beyond 2048 bytes
+CONTACT_WRITE_EVERY_S = 120
+# Events only a follower can cause (menu actions, scans, location reports). Chat messages too:
+# WeChat delivers none from a non-follower. Not job receipts (TEMPLATESENDJOBFINISH...).
+FOLLOWER_EVENTS = {"click", "view", "scan", "location", "scancode_push", "scancode_waitmsg",
+                   "pic_sysphoto", "pic_photo_or_album", "pic_weixin", "location_select",
+                   "view_miniprogram"}
+
+
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
+class UnreadableMessage(ValueError):
+    """wechatpy cannot read the message (a body our flat XML check let through): a 400."""
+
+
+class _NotRemembered(Exception):
+    """The message could not be handled now (database unreachable): its apology is sent but
+    not stored as its reply, so WeChat's retry of the same MsgId runs the message again."""
+
+    def __init__(self, reply_xml: str):
+        super().__init__("database unavailable")
+        self.reply_xml = reply_xml
+
+
+def handle_inbound(services, xml_text: str, fields: dict, request_id: str = "") -> str:
+    """The reply XML for one message ('' for none); retried deliveries share the first reply.
+
+    Raises bot.chat.dedupe.Replayed when request_id (the signed query) came before with another message.
+    """
+    try:
+        try:
+            digest = hashlib.sha1(xml_text.encode("utf-8")).hexdigest()[:20]
+            return services.replies.run(dedupe_key(fields),
+                                        lambda: _reply_xml(services, xml_text), request_id,
+                                        digest)
+        except RedisError:
+            log.error("redis unavailable: answering msg_id=%s without retry protection",
+                      fields.get("MsgId", "event"))
+            return _reply_xml(services, xml_text)
+    except _NotRemembered as unhandled:
+        return unhandled.reply_xml
+
+
+def _reply_xml(services, xml_text: str) -> str:
+    try:
+        message = parse_message(xml_text)
+    except Exception as error:  # expat, and MsgType/Event not text (wechatpy calls .lower())
+        raise UnreadableMessage(type(error).__name__) from None
+    try:
+        with _user_lock(services, message.source):
+            texts = respond(services, message)
+    except UserBusy:
+        # Never two handlers of one user at once: this message is not handled, and the user is
+        # told so (not remembered as its reply: a retry or a resend runs it once the turn is free).
+        log.warning("user busy: msg_id=%s answered without handling", message.id)
+        raise _NotRemembered(_reply(render_chat(services.chat_env, "user_busy", {}),
+                                    message)) from None
+    except DATABASE_UNAVAILABLE:
+        log.exception("database unavailable: msg_id=%s type=%s answered with the apology",
+                      message.id, message.type)
+        raise _NotRemembered(_reply(render_chat(services.chat_env, "apology", {}),
+                                    message)) from None
+    except Exception:
+        log.exception("handler failed: msg_id=%s type=%s", message.id, message.type)
+        texts = [render_chat(services.chat_env, "apology", {})]
+    if not texts:
+        return ""
+    return _reply(_fit("\n\n".join(texts)), message)
+
+
+def _reply(text: str, message) -> str:
+    """The reply goes back to the sender, from the account the message was sent to."""
+    return text_reply(text, message.source, message.target)
+
+
+def respond(services, message) -> list:
+    """The texts answering one message, in order (empty: no passive reply)."""
+    _record_contact(services, message)
+    if message.type == "event":
+        event = message.event.lower()
+        word = menu_word(message) if event == "click" else None
+        if word is None:
+            return _render_steps(services, EVENT_ROUTES.get(event, EVENT_ROUTES["*"])(
+                _turn(services, message, "event", "")))
+        turn = _turn(services, message, "text", word)
+    else:
+        text = (message.content or "").strip() if message.type == "text" else ""
+        turn = _turn(services, message, message.type, text)
+    result = services.chat.handle(turn)
+    texts = [_render(services, template, context) for template, context in result.replies]
+    return take_deferred(services, message.source) + texts if texts else texts
+
+
+def _record_contact(services, message) -> None:
+    """Last message/event time per user (it opens WeChat's customer-service window). Messages
+    are written at most once per CONTACT_WRITE_EVERY_S per user (the hot path pays one Redis
+    SET; the 48 h window's edge is known to within that); events, whose window is 60 s, always."""
+    from bot.db import session_scope
+    from bot.entrants import touch_message
+
+    event = (getattr(message, "event", "") or "").lower()
+    if event in ("subscribe", "subscribe_scan", "unsubscribe"):
+        return  # the follow handlers record these
+    is_event = message.type == "event"
+    if not is_event and not services.redis.set(f"contact-written:{message.source}", 1, nx=True,
+                                               ex=CONTACT_WRITE_EVERY_S):
+        return
+    with session_scope(services.db) as session:
+        entrant = touch_message(session, message.source, message.create_time, is_event=is_event,
+                                proves_follow=not is_event or event in FOLLOWER_EVENTS)
+        since_unknown = entrant.subscribed and entrant.subscribed_at is None
+    if since_unknown:
+        note_since_unknown(services, message.source)
+
+
+def _turn(services, message, msg_type: str, text: str) -> Turn:
+    return Turn(openid=message.source, msg_type=msg_type, text=text, message=message,
+                data={}, app=services)
+
+
+def _render_steps(services, step) -> list:
+    if step is None:
+        return []
+    return [_render(services, step.template, step.context)]
+
+
+def _render(services, template: str, context: dict) -> str:
+    base = {"contest": services.contest, "now": services.now()}
+    return render_chat(services.chat_env, template, {**base, **context})
+
+
+def _fit(text: str) -> str:
+    encoded = text.encode("utf-8")
+    if len(encoded) <= REPLY_LIMIT_BYTES:
+        return text
+    return encoded[:REPLY_LIMIT_BYTES].decode("utf-8", "ignore") + "…"
+
+
+class UserBusy(Exception):
+    """The user's previous message still holds their turn after the wait."""
+
+
+class _user_lock:
+    """Serialises one user's messages so their session is read and written in order.
+
+    Like the message's claim, the lock is a short lease the process renews while the handler
+    runs (bot.dedupe.LeaseKeeper): a killed worker frees the user's turn for WeChat's retry.
+    """
+
+    def __init__(self, services, openid: str):
+        self.keeper = services.replies.keeper
+        self.lock = services.redis.lock(f"lock:user:{openid}", timeout=LEASE_S,
+                                        blocking_timeout=3)
+        self.held = False
+
+    def __enter__(self):
+        try:
+            self.held = self.lock.acquire()
+        except RedisError:  # Redis down: no lock, no dedupe either; the apology path decides
+            log.warning("user lock unavailable; handling without it")
+            return self
+        if not self.held:
+            raise UserBusy()
+        self.keeper.hold(self.lock.name, self.lock.local.token)
+        return self
+
+    def __exit__(self, *exc):
+        if self.held:
+            self.keeper.release(self.lock.name)
+            try:
+                self.lock.release()
+            except (LockError, RedisError):
+                log.warning("user lock expired before release")
+        return False

@@ -1,0 +1,107 @@
+"""Runs one turn of chat: finds the route for a message in the state tables, keeps the session."""
+import time
+from dataclasses import dataclass, field
+
+from bot.chat.conversation import (CONFIRM_CANCEL, END, STAY, Conversation, Route, Step, Turn,
+                              anything, first_match)
+from bot.chat.sessions import ConversationSession, SessionStore
+
+
+@dataclass(frozen=True)
+class ChatRoutes:
+    """Everything the bot understands, as tables.
+
+    `always` works in every state of every conversation (取消, 帮助); `commands` work outside a
+    conversation; `default` answers what nothing else matched. `confirm_cancel` answers the
+    engine's own "discard the draft?" question.
+    """
+
+    conversations: list
+    commands: list
+    always: list
+    default: Route
+    confirm_cancel: Route | None = None
+    expired_note: str = "session_expired"
+    resumed_note: str = "conversation_resumed"
+    in_conversation_default: Route | None = None
+    by_name: dict = field(init=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "by_name", {c.name: c for c in self.conversations})
+
+
+@dataclass
+class TurnResult:
+    """The templates to render, in order, for one inbound message."""
+
+    replies: list  # [(template, context), ...]
+
+
+class ChatEngine:
+    """Applies ChatRoutes to a user's message, loading and saving their session."""
+
+    def __init__(self, routes: ChatRoutes, store: SessionStore, resume_after_s: float = 1800):
+        self.routes = routes
+        self.store = store
+        self.resume_after_s = resume_after_s
+
+    def handle(self, turn: Turn) -> TurnResult:
+        """Run the matching callback and return what to say; the session follows its Step."""
+        session = self.store.load(turn.openid)
+        turn.data, turn.state = session.data, session.state
+        notes = []
+        conversation = self.routes.by_name.get(session.conversation) if session.active else None
+        if conversation is not None:
+            turn.conversation = conversation
+            route = self._route_in_conversation(conversation, turn, session)
+        else:
+            if session.active:  # a conversation that no longer exists (after a deploy)
+                session = ConversationSession(expired=True)
+            conversation, route = self._route_outside(turn)
+            if session.expired:
+                notes.append((self.routes.expired_note, {}))
+        step = route.callback(turn)
+        self._advance(turn, session, conversation, step)
+        return TurnResult(notes + list(step.before) + [(step.template, step.context)])
+
+    def _route_in_conversation(self, conversation: Conversation, turn: Turn,
+                               session: ConversationSession) -> Route:
+        always = first_match(self.routes.always, turn)
+        if always:
+            return always
+        if turn.state == CONFIRM_CANCEL and self.routes.confirm_cancel:
+            return self.routes.confirm_cancel
+        if conversation.reprompt and (self._away_long(session)
+                                      or first_match(conversation.entry_points, turn)):
+            return Route(anything(), lambda t: self._resume(conversation, t))
+        routes = conversation.states.get(turn.state, []) + conversation.fallbacks
+        if self.routes.in_conversation_default:
+            routes = routes + [self.routes.in_conversation_default]
+        return first_match(routes, turn)
+
+    def _away_long(self, session: ConversationSession) -> bool:
+        return bool(session.updated_at) and time.time() - session.updated_at >= self.resume_after_s
+
+    def _resume(self, conversation: Conversation, turn: Turn) -> Step:
+        step = conversation.reprompt(turn)
+        return Step(STAY, step.template, step.context,
+                    before=((self.routes.resumed_note, {}),) + tuple(step.before))
+
+    def _route_outside(self, turn: Turn):
+        for conversation in self.routes.conversations:
+            route = first_match(conversation.entry_points, turn)
+            if route:
+                turn.data, turn.state, turn.conversation = {}, None, conversation
+                return conversation, route
+        route = first_match(self.routes.commands, turn)
+        return None, route or self.routes.default
+
+    def _advance(self, turn: Turn, session: ConversationSession, conversation, step: Step):
+        if step.state == END or conversation is None:
+            if session.active or session.expired:
+                self.store.clear(turn.openid)
+            return
+        state = turn.state if step.state == STAY else step.state
+        if state is None:
+            return
+        self.store.save(turn.openid, ConversationSession(conversation.name, state, turn.data))

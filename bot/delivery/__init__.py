@@ -1,0 +1,1 @@
+"""Outbound messages: sending, planning, broadcasts, audiences, fan-out, followers."""

@@ -1,0 +1,159 @@
+"""Followers the bot never saw follow: their follow time from WeChat, off the reply's path.
+
+An account is normally switched on with tens of thousands of followers whose subscribe event
+the bot never received. Their first message records them as following "since unknown"
+(bot.entrants.touch_message); `note_since_unknown` then puts the openid in a Redis set and,
+unless a drain is already queued, queues `fill_follow_times` (one Redis round trip per new
+follower, one job per drain: the 2,000 first messages of a busy minute cost one enqueue), which
+drains the set 100 at a time through /cgi-bin/user/info/batchget (user/info for one) and
+records WeChat's subscribe_time on the entrant and on the votes cast meanwhile (the
+"votes soon after following" signal of bot.voting.fraud reads it there). An openid is asked at
+most once a day; 45009 (the day's quota spent) keeps the rest for the next China day.
+A page voter proves nothing by logging in: `learn_follow_state` asks user/info once then.
+"""
+import logging
+from datetime import datetime, timedelta, UTC
+
+from redis.exceptions import RedisError
+from rq import Retry
+from sqlalchemy import update
+from wechatpy.exceptions import WeChatClientException
+
+from bot.db import session_scope
+from bot.entrants import record_follow_time, record_unfollow
+from bot.models import Entrant, Vote
+from bot.delivery.planner import CHINA
+
+log = logging.getLogger(__name__)
+
+PENDING_KEY = "followers:since-unknown"
+DRAIN_QUEUED_KEY = "followers:drain-queued"  # a drain job is queued or running
+DRAIN_COUNTER_KEY = "followers:drains"  # numbers the drain jobs (their deterministic ids)
+DRAIN_QUEUED_TTL_S = 3600  # a drain lost with its worker is queued again after this
+# Mark one follower asked today, add them to the pending set and, if no drain is queued, number
+# a new one: the job's id. 0: asked already today; -1: a drain is already queued.
+NOTE = """
+if not redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then return 0 end
+redis.call('SADD', KEYS[2], ARGV[2])
+if redis.call('SET', KEYS[3], 1, 'NX', 'EX', ARGV[3]) then return redis.call('INCR', KEYS[4]) end
+return -1
+"""
+ASKED_KEY = "followers:asked:{}"  # one lookup per openid a day, whatever WeChat answered
+QUOTA_SPENT_KEY = "followers:user-info-quota-spent"
+ASK_AGAIN_AFTER_S = 86400
+BATCH = 100  # user/info/batchget takes at most 100 openids
+JOB = "jobs.followers.fill_follow_times"
+
+
+def note_since_unknown(services, openid: str) -> None:
+    """Queue the follow-time lookup of one follower: one script call, an enqueue per drain."""
+    try:
+        drain = services.redis.eval(NOTE, 4, ASKED_KEY.format(openid), PENDING_KEY,
+                                    DRAIN_QUEUED_KEY, DRAIN_COUNTER_KEY, ASK_AGAIN_AFTER_S,
+                                    openid, DRAIN_QUEUED_TTL_S)
+        if drain > 0:
+            services.queue.enqueue(JOB, job_id=f"follow-since-{drain}", result_ttl=0,
+                                   retry=Retry(max=3, interval=[10, 60, 300]))
+    except RedisError:
+        log.warning("follow-time lookup not queued: redis unavailable")
+
+
+def learn_follow_state(services, openid: str) -> None:
+    """At a page login (no message proves anything there): a person with no follow record is
+    asked about once a day through user/info, so a follower who never wrote can vote."""
+    from bot.wechat.client import make_api
+
+    with session_scope(services.db) as session:
+        entrant = session.query(Entrant).filter_by(openid=openid).one_or_none()
+        if entrant and (entrant.subscribed_at or entrant.unsubscribed_at):
+            return  # a follow or an unfollow was seen: the bot knows better than a lookup
+    asked = ASKED_KEY.format(openid)
+    try:
+        if not services.redis.set(asked, 1, nx=True, ex=ASK_AGAIN_AFTER_S):
+            return
+        record_answers(services, [make_api(services).user.get(openid)], _utc_now())
+    except Exception as error:  # best effort: the login goes on, the vote rules decide
+        log.warning("user/info at page login failed: %s", type(error).__name__)
+        _forget(services, asked)  # unanswered: the next login asks again
+
+
+def _forget(services, key: str) -> None:
+    try:
+        services.redis.delete(key)
+    except RedisError:
+        pass
+
+
+def fill_follow_times(services, api, now: datetime | None = None) -> int:
+    """Ask WeChat for every pending follower's subscribe time; how many were answered."""
+    # Cleared before draining: a follower noted from now on queues the next drain.
+    services.redis.delete(DRAIN_QUEUED_KEY)
+    done = 0
+    while not services.redis.exists(QUOTA_SPENT_KEY):
+        openids = [raw.decode() for raw in services.redis.spop(PENDING_KEY, BATCH) or []]
+        if not openids:
+            break
+        try:
+            infos = _ask(api, openids)
+        except WeChatClientException as error:
+            services.redis.sadd(PENDING_KEY, *openids)
+            if error.errcode != 45009:
+                raise
+            _wait_for_next_day(services, now or _utc_now())
+            break
+        done += record_answers(services, infos, now or _utc_now())
+    return done
+
+
+def _ask(api, openids: list[str]) -> list[dict]:
+    """user/info for one openid, batchget for more; an openid WeChat does not know is dropped."""
+    if len(openids) > 1:
+        try:
+            return api.user.get_batch(openids)
+        except WeChatClientException as error:
+            if error.errcode != 40003:  # one bad openid fails the batch: ask one by one
+                raise
+    answers = []
+    for openid in openids:
+        try:
+            answers.append(api.user.get(openid))
+        except WeChatClientException as error:
+            if error.errcode != 40003:
+                raise
+            log.warning("user/info: an openid is not a user of this account (40003)")
+    return answers
+
+
+def record_answers(services, infos: list[dict], now: datetime) -> int:
+    """Store what WeChat says of each user: following since subscribe_time, or not following."""
+    with session_scope(services.db) as session:
+        for info in infos:
+            openid = info["openid"]
+            if info.get("subscribe") and info.get("subscribe_time"):
+                since = datetime.fromtimestamp(int(info["subscribe_time"]), UTC)
+                entrant = record_follow_time(session, openid, since)
+                if entrant.subscribed and entrant.subscribed_at == since:
+                    session.execute(update(Vote).where(
+                        Vote.voter_openid == openid, Vote.voter_followed_at.is_(None))
+                        .values(voter_followed_at=since))
+            elif not info.get("subscribe") and _known_following(session, openid):
+                record_unfollow(session, openid, now)
+    return len(infos)
+
+
+def _known_following(session, openid: str) -> bool:
+    entrant = session.query(Entrant).filter_by(openid=openid).one_or_none()
+    return bool(entrant and entrant.subscribed)
+
+
+def _wait_for_next_day(services, now: datetime) -> None:
+    """45009: no more user/info today; the pending openids wait for the next China day."""
+    local = now.astimezone(CHINA)
+    tomorrow = (local + timedelta(days=1)).replace(hour=0, minute=5, second=0, microsecond=0)
+    services.redis.set(QUOTA_SPENT_KEY, 1, ex=max(60, int((tomorrow - local).total_seconds())))
+    services.queue.enqueue_at(tomorrow, JOB, job_id=f"follow-since-{tomorrow:%Y%m%d}")
+    log.warning("user/info daily quota spent; follow times wait until %s", tomorrow.isoformat())
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,1 @@
+"""The pages opened inside WeChat (/h5/): gallery, entry, page vote, media, upload."""

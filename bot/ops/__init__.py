@@ -1,0 +1,1 @@
+"""Operator tools: the contestbot CLI, migrations, health, the local dev stack."""

@@ -1,0 +1,77 @@
+"""Operator commands: `contestbot <group> <command>` (bot/ops/manage.py wraps Flask's CLI)."""
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+contest_cli = AppGroup("contest", help="Check and inspect contest YAML files.")
+db_cli = AppGroup("db", help="Database schema.")
+menu_cli = AppGroup("menu", help="The account's custom menu.")
+followers_cli = AppGroup("followers", help="The account's followers, as WeChat lists them.")
+
+
+@contest_cli.command("check")
+@click.argument("ref")
+def check_contest(ref: str) -> None:
+    """Validate a contest YAML (an id or a path) and summarise its phases."""
+    from bot.contest import ContestConfigError, load_contest
+
+    try:
+        contest = load_contest(ref)
+    except ContestConfigError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{contest.id}: {contest.name}")
+    for phase in contest.phases:
+        click.echo(f"  {phase.id:<12} {phase.start:%Y-%m-%d %H:%M} .. {phase.end:%Y-%m-%d %H:%M}  "
+                   f"{phase.name}")
+
+
+@db_cli.command("upgrade")
+def upgrade_database() -> None:
+    """Apply every Alembic migration to DATABASE_URL."""
+    from bot.ops.migrate import upgrade_to_head
+
+    upgrade_to_head(current_app.extensions["contestbot"].settings["DATABASE_URL"])
+    click.echo("database is at the latest revision")
+
+
+@menu_cli.command("publish")
+def publish_menu_command() -> None:
+    """Queue publishing the custom menu to WeChat (the worker makes the call)."""
+    from jobs.menu import queue_publish_menu
+
+    if queue_publish_menu(current_app.extensions["contestbot"].queue):
+        click.echo("queued menu-publish")
+    else:
+        click.echo("menu-publish is already queued")
+
+
+@followers_cli.command("import")
+@click.option("--from", "start", default="", help="Continue from this next_openid.")
+def import_followers_command(start: str) -> None:
+    """Record every follower (user/get) so follower audiences include those who never wrote."""
+    from bot.delivery.followers_import import ImportStopped, import_followers
+    from bot.wechat.client import make_api
+
+    def report(progress: dict) -> None:
+        click.echo(f"page {progress['pages']}: {progress['seen']} of {progress['total']} "
+                   f"followers, {progress['added']} newly recorded as following")
+
+    services = current_app.extensions["contestbot"]
+    try:
+        progress = import_followers(services, make_api(services), start, on_page=report)
+    except ImportStopped as stopped:
+        hint = " (the day's user/get quota is spent)" if stopped.errcode == 45009 else ""
+        raise click.ClickException(
+            f"WeChat answered errcode {stopped.errcode}{hint}; {stopped.progress['added']} "
+            f"imported; run again later with --from '{stopped.next_openid}'") from None
+    click.echo(f"done: {progress['seen']} followers listed, {progress['added']} newly recorded "
+               "as following")
+
+
+def register_cli(app) -> None:
+    """Attach the operator command groups to the app."""
+    from bot.console import users_cli
+    from bot.ops.notices_cli import notices_cli
+
+    for group in (contest_cli, db_cli, menu_cli, followers_cli, notices_cli, users_cli):
+        app.cli.add_command(group)

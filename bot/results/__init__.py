@@ -1,0 +1,1 @@
+"""Results: the computed sheet and its guarded publication."""

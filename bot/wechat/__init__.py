@@ -1,0 +1,1 @@
+"""The WeChat platform: API client, message crypto, signatures, safe XML, OAuth."""
