@@ -1,4 +1,4 @@
-"""`python -m bot.devstack`: the name the dev stack had before the package layout; see bot.ops.devstack."""
+"""`python -m bot.devstack`, the dev stack's name before the package layout: bot.ops.devstack."""
 import sys
 
 from bot.ops.devstack import main
