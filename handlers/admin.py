@@ -26,7 +26,7 @@ ENTRY_COUNTED = ("awaiting_video", "video_refused", "valid", "approved", "finali
 
 def is_admin(turn) -> bool:
     """True when the sender is one of ADMIN_OPENIDS."""
-    return turn.openid in turn.app.admin_openids
+    return turn.openid in turn.services.admin_openids
 
 
 def _admin(matcher):
@@ -51,15 +51,15 @@ def start_broadcast(turn) -> Step:
     audience, text = parse_broadcast(turn.text)
     if not text:
         return Step(END, "broadcast_usage", {})
-    broadcast_id = create_broadcast(turn.app, audience=audience, text=text,
+    broadcast_id = create_broadcast(turn.services, audience=audience, text=text,
                                     created_by=audit.wechat_actor(turn.openid))
     turn.data["broadcast_id"] = broadcast_id
-    return Step(CONFIRM, "broadcast_preview", preview(turn.app, broadcast_id))
+    return Step(CONFIRM, "broadcast_preview", preview(turn.services, broadcast_id))
 
 
 def confirm(turn) -> Step:
     """确认: the draft goes out."""
-    done = confirm_broadcast(turn.app, turn.data["broadcast_id"],
+    done = confirm_broadcast(turn.services, turn.data["broadcast_id"],
                              audit.wechat_actor(turn.openid))
     return Step(END, "broadcast_confirmed", {"progress": done})
 
@@ -71,7 +71,7 @@ def ask_again(turn) -> Step:
 
 def show_stats(turn) -> Step:
     """统计: followers, entries by state, votes, kept messages, the last broadcast's progress."""
-    return Step(END, "admin_stats", {"stats": stats(turn.app)})
+    return Step(END, "admin_stats", {"stats": stats(turn.services)})
 
 
 def stats(services) -> dict:
@@ -100,7 +100,7 @@ def refuse(turn) -> Step:
 
 def show_results(turn) -> Step:
     """结果: the published awards, or when they will come."""
-    lines = public_results(turn.app)
+    lines = public_results(turn.services)
     if lines is None:
         return Step(END, "result_not_published", {"stage": stage_of(turn)})
     return Step(END, "result_public", {"lines": lines})

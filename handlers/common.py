@@ -7,7 +7,7 @@ CONFIRM_WORDS = {"确认", "确定", "放弃", "确认取消", "确定取消"}
 
 def show_help(turn) -> Step:
     """帮助 outside a conversation: the chat words and what each does."""
-    return Step(END, "help", {"is_admin": turn.openid in turn.app.admin_openids,
+    return Step(END, "help", {"is_admin": turn.openid in turn.services.admin_openids,
                               "stage": stage_of(turn)})
 
 
@@ -70,7 +70,7 @@ def nothing_to_cancel(turn) -> Step:
 
 def show_rules(turn) -> Step:
     """规则: the contest's phases with their dates and the video rules."""
-    return Step(END, "rules", {"current_phase": turn.app.contest.phase_at(turn.app.now())})
+    return Step(END, "rules", {"current_phase": turn.services.contest.phase_at(turn.services.now())})
 
 
 def unknown_text(turn) -> Step:

@@ -17,7 +17,7 @@ def on_subscribe(turn) -> Step:
 def on_unsubscribe(turn) -> None:
     """An unfollow: record it; WeChat shows the user nothing, so there is no reply."""
     record_follow_event(turn, followed=False)
-    turn.app.sessions.clear(turn.openid)
+    turn.services.sessions.clear(turn.openid)
     return None
 
 
@@ -32,7 +32,7 @@ def record_follow_event(turn, followed: bool) -> None:
     from bot.entrants import record_follow, record_unfollow
 
     at = turn.message.create_time
-    with session_scope(turn.app.db) as session:
+    with session_scope(turn.services.db) as session:
         (record_follow if followed else record_unfollow)(session, turn.openid, at)
 
 

@@ -20,8 +20,8 @@ STATE_LABELS = {
 
 def show_my_entries(turn) -> Step:
     """我的作品: the user's entries with code, title and state."""
-    with session_scope(turn.app.db) as session:
-        entries = entries_of(session, turn.app.contest.id, turn.openid)
+    with session_scope(turn.services.db) as session:
+        entries = entries_of(session, turn.services.contest.id, turn.openid)
         rows = [{"code": e.code, "title": e.title, "state": e.state} for e in entries]
     waiting = any(row["state"] in ("awaiting_video", "video_refused") for row in rows)
     return Step(END, "my_entries", {"entries": rows, "states": STATE_LABELS, "waiting": waiting,

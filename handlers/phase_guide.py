@@ -48,7 +48,7 @@ def _running_key(running: Phase, voting: Phase | None) -> str:
 
 def stage_of(turn) -> Stage:
     """The stage now, knowing whether results are out once they may be (one query, then)."""
-    stage = stage_at(turn.app.contest, turn.app.now())
-    if stage.key in ("results", AFTER, BETWEEN) and turn.app.contest.phase("results"):
-        return replace(stage, published=published_sheet_id(turn.app) is not None)
+    stage = stage_at(turn.services.contest, turn.services.now())
+    if stage.key in ("results", AFTER, BETWEEN) and turn.services.contest.phase("results"):
+        return replace(stage, published=published_sheet_id(turn.services) is not None)
     return stage

@@ -24,7 +24,7 @@ def start_registration(turn) -> Step:
 
 def ask_next(turn, before=()) -> Step:
     """The next thing still missing from the draft, or the summary when nothing is."""
-    contest, data = turn.app.contest, turn.data
+    contest, data = turn.services.contest, turn.data
     question = flow.pending_question(contest, data)
     if question is not None:
         data["question"] = question.id
@@ -61,7 +61,7 @@ def receive_eligibility_answer(turn) -> Step:
 
 def receive_kind(turn) -> Step:
     """个人 or 团体/单位, by number or name; a kind at its entry limit is refused."""
-    kinds = turn.app.contest.entrant_kinds
+    kinds = turn.services.contest.entrant_kinds
     index = flow.choice_index(turn.text, [kind.name for kind in kinds])
     if index is None:
         return Step(STAY, "kind_question", {"kinds": kinds, "retry": True})
@@ -74,7 +74,7 @@ def receive_kind(turn) -> Step:
 
 def receive_field_answer(turn) -> Step:
     """One form answer, checked at once; a refusal says why and asks again."""
-    field = turn.app.contest.field(turn.data["field"])
+    field = turn.services.contest.field(turn.data["field"])
     answer = flow.check_answer(turn, field)
     if not answer.ok:
         return Step(STAY, "field_refused",
@@ -112,7 +112,7 @@ def reprompt(turn) -> Step:
     """Ask the question of the current state again (after 帮助, a pause, or a kept draft)."""
     if turn.state == FORM and turn.data.get("field"):
         return Step(STAY, "field_prompt",
-                    flow.field_context(turn, turn.app.contest.field(turn.data["field"])))
+                    flow.field_context(turn, turn.services.contest.field(turn.data["field"])))
     return ask_next(turn)
 
 

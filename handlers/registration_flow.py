@@ -27,7 +27,7 @@ def is_confirm(text: str) -> bool:
 
 def collection_closed(turn) -> dict | None:
     """Why entries cannot start now (with the collection dates), or None when they can."""
-    contest, now = turn.app.contest, turn.app.now()
+    contest, now = turn.services.contest, turn.services.now()
     collection = contest.phase("collection")
     if collection is None:
         return {"reason": "no_collection"}
@@ -40,7 +40,7 @@ def collection_closed(turn) -> dict | None:
 
 def overview(turn) -> dict:
     """What the entrant is about to do, for the first message."""
-    contest = turn.app.contest
+    contest = turn.services.contest
     return {"collection": contest.phase("collection"), "kinds": contest.entrant_kinds,
             "questions": len(contest.eligibility), "pledges": len(contest.pledges)}
 
@@ -61,7 +61,7 @@ def pending_question(contest, data):
 
 def current_question(turn):
     """The eligibility question the user is answering."""
-    return next(q for q in turn.app.contest.eligibility if q.id == turn.data["question"])
+    return next(q for q in turn.services.contest.eligibility if q.id == turn.data["question"])
 
 
 def question_context(turn, question) -> dict:
@@ -86,9 +86,9 @@ def choice_index(text: str, names: list) -> int | None:
 
 def limit_reached(turn, kind) -> dict | None:
     """The refusal context when this user already has the kind's maximum of entries."""
-    limit, set_by_notice = turn.app.contest.entry_limit(kind.id)
-    with session_scope(turn.app.db) as session:
-        count = count_entries(session, turn.app.contest.id, turn.openid, kind.id)
+    limit, set_by_notice = turn.services.contest.entry_limit(kind.id)
+    with session_scope(turn.services.db) as session:
+        count = count_entries(session, turn.services.contest.id, turn.openid, kind.id)
     if count < limit:
         return None
     return {"kind": kind, "limit": limit, "count": count, "set_by_notice": set_by_notice}
@@ -118,7 +118,7 @@ def pending_field(contest, data):
 
 def field_context(turn, field) -> dict:
     """Template context of a form question: the field, its options and its place in the form."""
-    contest, data = turn.app.contest, turn.data
+    contest, data = turn.services.contest, turn.data
     fields = applicable_fields(contest, data)
     number = next((i for i, f in enumerate(fields, 1) if f.id == field.id), len(fields))
     return {"field": field, "number": number, "total": _stable_total(contest, data, fields),
@@ -137,7 +137,7 @@ def check_answer(turn, field, text: str | None = None):
     """Check the user's text (or a stored value) against the field's rules and related answers."""
     others = {k: v for k, v in turn.data["answers"].items() if k != field.id}
     return parse_answer(field, turn.text if text is None else text, answers=others,
-                        contest=turn.app.contest, today=turn.app.now().date())
+                        contest=turn.services.contest, today=turn.services.now().date())
 
 
 def pending_pledge(contest, data):
@@ -148,7 +148,7 @@ def pending_pledge(contest, data):
 
 def current_pledge(turn):
     """The pledge the user is answering."""
-    return next(p for p in turn.app.contest.pledges if p.id == turn.data["pledge"])
+    return next(p for p in turn.services.contest.pledges if p.id == turn.data["pledge"])
 
 
 def agrees(text: str) -> bool | None:
@@ -163,7 +163,7 @@ def agrees(text: str) -> bool | None:
 
 def summary_context(turn) -> dict:
     """The numbered summary of every answer."""
-    contest, data = turn.app.contest, turn.data
+    contest, data = turn.services.contest, turn.data
     items = [{"number": i, "label": f.label, "display": data["displays"].get(f.id, "")}
              for i, f in enumerate(applicable_fields(contest, data), 1)]
     return {"kind": contest.kind(data["kind"]), "items": items, "retry": False,
@@ -172,7 +172,7 @@ def summary_context(turn) -> dict:
 
 def field_to_edit(turn):
     """The field named by 改 N (or 改 <label>), or None."""
-    fields = applicable_fields(turn.app.contest, turn.data)
+    fields = applicable_fields(turn.services.contest, turn.data)
     text = normalize_text(turn.text)
     number = edit_number(text)
     if number is not None and 1 <= number <= len(fields):
@@ -203,7 +203,7 @@ def confirm(turn, ask_next) -> Step:
 
 
 def _broken_relation(turn):
-    for field in applicable_fields(turn.app.contest, turn.data):
+    for field in applicable_fields(turn.services.contest, turn.data):
         value = turn.data["answers"].get(field.id)
         if field.type == "date" and value:
             answer = check_answer(turn, field, value)
@@ -213,20 +213,20 @@ def _broken_relation(turn):
 
 
 def _store_entry(turn) -> Step:
-    contest, data = turn.app.contest, turn.data
+    contest, data = turn.services.contest, turn.data
     title = next((data["answers"][f.id] for f in applicable_fields(contest, data)
                   if f.role == "title" and data["answers"].get(f.id)), None)
     try:
-        with session_scope(turn.app.db) as session:
+        with session_scope(turn.services.db) as session:
             entry = confirm_entry(session, contest=contest, openid=turn.openid, kind=data["kind"],
                                   category=_category_id(contest, data), answers=data["answers"],
-                                  title=title or "", at=turn.app.now())
+                                  title=title or "", at=turn.services.now())
     except EntryLimitReached as limit:
         return Step(END, "entry_limit_reached", {"kind": contest.kind(data["kind"]),
                                                  "limit": limit.limit, "count": limit.count,
                                                  "set_by_notice": limit.set_by_notice})
     log.info("entry %s confirmed by %s", entry.code, mask_openid(turn.openid))
-    link = upload_link(turn.app.settings, contest.id, entry.id, turn.openid, turn.app.now())
+    link = upload_link(turn.services.settings, contest.id, entry.id, turn.openid, turn.services.now())
     return Step(END, "entry_confirmed", {"entry": entry, "collection": contest.phase("collection"),
                                          "rules": contest.video_rules_for(entry.category),
                                          "upload_url": link})

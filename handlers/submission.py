@@ -19,13 +19,13 @@ TAKES_VIDEO = ("awaiting_video", "validating", "video_refused", "valid")
 
 def receive_video(turn) -> Step:
     """A video message: route it to the entry it is for, or explain why it cannot be taken."""
-    collection = turn.app.contest.phase("collection")
+    collection = turn.services.contest.phase("collection")
     if collection is None:
         return Step(END, "unsupported_type", {"msg_type": turn.msg_type})
     entries = _open_entries(turn)
     if not entries:
         return Step(END, "video_without_entry", {"any_entries": bool(_all_entries(turn))})
-    if turn.app.now() > collection.end:
+    if turn.services.now() > collection.end:
         return Step(END, "video_after_deadline", {"collection": collection})
     if len(entries) == 1:
         return _accept(turn, entries[0]["id"], turn.message.media_id, turn.message.id)
@@ -40,9 +40,9 @@ def receive_entry_code(turn) -> Step:
     chosen = next((e for e in entries if e["code"] == code), None)
     if chosen is None:
         return Step(STAY, "video_which_entry", {"entries": entries, "retry": True})
-    if turn.app.now() > turn.app.contest.phase("collection").end:
+    if turn.services.now() > turn.services.contest.phase("collection").end:
         return Step(END, "video_after_deadline",
-                    {"collection": turn.app.contest.phase("collection")})
+                    {"collection": turn.services.contest.phase("collection")})
     return _accept(turn, chosen["id"], turn.data["media_id"], turn.data["msg_id"])
 
 
@@ -52,9 +52,9 @@ def reprompt(turn) -> Step:
 
 
 def _all_entries(turn) -> list:
-    with session_scope(turn.app.db) as session:
+    with session_scope(turn.services.db) as session:
         return [{"id": e.id, "code": e.code, "title": e.title, "state": e.state}
-                for e in entries_of(session, turn.app.contest.id, turn.openid)]
+                for e in entries_of(session, turn.services.contest.id, turn.openid)]
 
 
 def _open_entries(turn) -> list:
@@ -62,15 +62,15 @@ def _open_entries(turn) -> list:
 
 
 def _accept(turn, entry_id: int, media_id: str, msg_id) -> Step:
-    with session_scope(turn.app.db) as session:
+    with session_scope(turn.services.db) as session:
         entry = session.scalars(select(Entry).where(Entry.id == entry_id).with_for_update()).one()
         replacing = entry.current_media_file_id is not None
         audit.record(session, audit.wechat_actor(turn.openid), "entry.video_received", "entry",
-                     entry.id, turn.app.now(), previous=entry.state, replacing=replacing,
+                     entry.id, turn.services.now(), previous=entry.state, replacing=replacing,
                      source="chat")
         entry.state = "validating"
         summary = {"code": entry.code, "title": entry.title}
-    queue_chat_video(turn.app.queue, entry_id, media_id, msg_id)
+    queue_chat_video(turn.services.queue, entry_id, media_id, msg_id)
     return Step(END, "video_received", {"entry": summary, "replacing": replacing})
 
 

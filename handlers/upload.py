@@ -32,14 +32,14 @@ def show_upload_link_for_code(turn) -> Step:
 
 
 def _answer(turn, code: str | None) -> Step:
-    contest = turn.app.contest
+    contest = turn.services.contest
     collection = contest.phase("collection")
-    now = turn.app.now()
+    now = turn.services.now()
     context = {"collection": collection, "code": code, "links": [], "entries": [],
                "hours": int(LINK_MAX_AGE.total_seconds() // 3600), "states": STATE_LABELS}
     if collection is None:
         return Step(END, "upload_link", {**context, "reason": "no_collection"})
-    with session_scope(turn.app.db) as session:
+    with session_scope(turn.services.db) as session:
         entries = [{"id": e.id, "code": e.code, "title": e.title, "state": e.state}
                    for e in entries_of(session, contest.id, turn.openid)]
     context["entries"] = entries
@@ -55,7 +55,7 @@ def _answer(turn, code: str | None) -> Step:
     if not open_entries:
         return Step(END, "upload_link", {**context, "reason": "none_open",
                                           "entries": entries})
-    links = [{**entry, "url": upload_link(turn.app.settings, contest.id, entry["id"],
+    links = [{**entry, "url": upload_link(turn.services.settings, contest.id, entry["id"],
                                           turn.openid, now)} for entry in open_entries]
     return Step(END, "upload_link", {**context, "reason": None, "links": links})
 

@@ -47,11 +47,11 @@ def code_in(text: str) -> str | None:
 
 def how_to_vote(turn) -> Step:
     """投票: how to vote, the window, the gallery link (or: this contest has no public vote)."""
-    info = votes.window(turn.app.contest, turn.app.now())
+    info = votes.window(turn.services.contest, turn.services.now())
     if info.state == votes.NO_VOTING:
         return Step(END, "vote_none", {"stage": stage_of(turn)})
     return Step(END, "vote_how", {"info": info, "voting": info.voting, "phase": info.phase,
-                                  "gallery_url": gallery_url(turn.app.settings),
+                                  "gallery_url": gallery_url(turn.services.settings),
                                   "stage": stage_of(turn)})
 
 
@@ -59,16 +59,16 @@ def vote(turn) -> Step:
     """投票 <编号>: cast the vote and say what happened."""
     code = code_in(turn.text)
     if code is None:
-        info = votes.window(turn.app.contest, turn.app.now())
+        info = votes.window(turn.services.contest, turn.services.now())
         if info.state == votes.NO_VOTING:
             return Step(END, "vote_none", {"stage": stage_of(turn)})
         return Step(END, "vote_code_unclear", {"text": normalize_text(turn.text)[:20],
-                                               "gallery_url": gallery_url(turn.app.settings)})
-    with turn.app.db_engine.begin() as connection:  # Core: the vote is on the hot path
-        outcome = votes.cast_vote(connection, turn.app.contest, turn.openid, code,
-                                  turn.app.now(), "chat")
+                                               "gallery_url": gallery_url(turn.services.settings)})
+    with turn.services.db_engine.begin() as connection:  # Core: the vote is on the hot path
+        outcome = votes.cast_vote(connection, turn.services.contest, turn.openid, code,
+                                  turn.services.now(), "chat")
     context = {"outcome": outcome, "voting": outcome.voting, "phase": outcome.phase,
-               "gallery_url": gallery_url(turn.app.settings)}
+               "gallery_url": gallery_url(turn.services.settings)}
     if outcome.status in (votes.NOT_YET, votes.CLOSED, votes.NO_VOTING):
         context["stage"] = stage_of(turn)  # out of the window: say what runs now instead
     return Step(END, OUTCOME_TEMPLATES[outcome.status], context)
@@ -76,17 +76,17 @@ def vote(turn) -> Step:
 
 def show_standings(turn) -> Step:
     """排行: the top entries by valid votes, when the contest shows standings."""
-    contest = turn.app.contest
+    contest = turn.services.contest
     if contest.voting is None:
         return Step(END, "vote_none", {"stage": stage_of(turn)})
     if not contest.voting.show_standings:
         return Step(END, "standings_hidden", {"phase": contest.phase(contest.voting.phase)})
-    with session_scope(turn.app.db) as session:
+    with session_scope(turn.services.db) as session:
         lines = votes.standings(session, contest, limit=STANDINGS_TOP)
-    info = votes.window(contest, turn.app.now())
+    info = votes.window(contest, turn.services.now())
     return Step(END, "standings", {"lines": lines, "info": info, "phase": info.phase,
                                    "top": STANDINGS_TOP,
-                                   "gallery_url": gallery_url(turn.app.settings)})
+                                   "gallery_url": gallery_url(turn.services.settings)})
 
 
 def _readable_vote(turn) -> bool:

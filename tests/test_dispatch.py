@@ -28,19 +28,19 @@ def receive_age(turn):
 
 
 def count_slowly(turn):
-    n = turn.app.redis.incr("test:counter")
+    n = turn.services.redis.incr("test:counter")
     time.sleep(0.5)  # long enough for WeChat's retries to arrive while the first is running
     return Step(END, "test_count", {"n": n})
 
 
 def count_very_slowly(turn):
-    n = turn.app.redis.incr("test:counter")
-    time.sleep(float(turn.app.redis.get("test:slow") or 0))
+    n = turn.services.redis.incr("test:counter")
+    time.sleep(float(turn.services.redis.get("test:slow") or 0))
     return Step(END, "test_count", {"n": n})
 
 
 def count_alone(turn):
-    redis = turn.app.redis
+    redis = turn.services.redis
     inside = redis.incr("test:inside")
     redis.set("test:most-inside", max(inside, int(redis.get("test:most-inside") or 0)))
     time.sleep(float(redis.get("test:alone-for") or 0.3))

@@ -6,12 +6,15 @@ with and its context. Callbacks never build strings and never touch HTTP.
 """
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Callable
 
 END = "END"
 STAY = "STAY"  # keep the current state (for "ask again")
 CONFIRM_CANCEL = "CONFIRM_CANCEL"  # engine-owned state: "really discard the draft?"
+
+if TYPE_CHECKING:  # bot.services builds the chat engine over these tables
+    from bot.services import Services
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class Turn:
     text: str  # what the user typed, trimmed (not normalised: answers keep their punctuation)
     message: Any  # the wechatpy message
     data: dict
-    app: Any  # the Services container: contest, clock, database, redis, queue, settings
+    services: "Services"  # contest, clock, database, redis, queue, settings
     state: str | None = None
     conversation: Any = None  # the Conversation the user is in, if any
 

@@ -137,7 +137,7 @@ def _record_contact(services, message) -> None:
 
 def _turn(services, message, msg_type: str, text: str) -> Turn:
     return Turn(openid=message.source, msg_type=msg_type, text=text, message=message,
-                data={}, app=services)
+                data={}, services=services)
 
 
 def _render_steps(services, step) -> list:
