@@ -293,6 +293,7 @@ def build_app(redis_url: str, database_url: str):
     from bot.app import create_app
     from bot.services import build_services
     from config.settings import load_settings
+    from handlers.routes import build_routes
 
     settings = load_settings({
         "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": "fuzz-secret",
@@ -301,7 +302,7 @@ def build_app(redis_url: str, database_url: str):
         "DATABASE_URL": database_url, "CONTEST": "jiangmen-2020",
         "CONTEST_NOW": "2020-06-20T10:00:00", "LOG_LEVEL": "CRITICAL",
         "WECHAT_API_BASE_URL": "http://127.0.0.1:9", "WECHAT_OPEN_BASE_URL": "http://127.0.0.1:9"})
-    return create_app(services=build_services(settings))
+    return create_app(services=build_services(settings, routes=build_routes()))
 
 
 def main(argv=None) -> int:

@@ -41,18 +41,10 @@ REPORT = PROJECT_ROOT / "bench" / "votes.md"
 
 
 def create_voting_app():
-    """The product's app, with the voting commands and pages added if it lacks them yet."""
-    from bot.app import create_app
-    from bot.h5.pages import register_h5
-    from handlers.routes import COMMANDS, build_routes
-    from handlers.voting import VOTING_COMMANDS
+    """The product's web app (the voting commands and pages are part of it)."""
+    from wsgi import create_app
 
-    app = create_app()
-    if not any(route in COMMANDS for route in VOTING_COMMANDS):
-        app.extensions["contestbot"].chat.routes = build_routes(commands=VOTING_COMMANDS)
-    if "h5" not in app.blueprints:
-        register_h5(app)
-    return app
+    return create_app()
 
 
 def seed(database_url: str, openids: list) -> None:

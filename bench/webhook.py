@@ -503,7 +503,7 @@ def profile_bot(args, count: int) -> str:
     prepare_redis(args.redis_url)
     prepare_database(args.database_url)
     os.environ.update(server_environment("bot", args))
-    from bot.app import create_app
+    from wsgi import create_app
 
     app = create_app()
     spec = {**DEFAULTS, "token": TOKEN, "app_id": APP_ID, "aes_key": AES_KEY,

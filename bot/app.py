@@ -1,15 +1,28 @@
-"""The Flask application factory (like Flask's flaskr tutorial): settings, services, blueprints."""
+"""The Flask application factory (like Flask's flaskr tutorial): settings, services, blueprints.
+
+The web process builds it with handlers' routing table (wsgi.py); without one (the operator
+CLI) the app has every page but no webhook, since nothing would answer a message.
+"""
 import logging
 
 import click
 from flask import Flask
 
+from bot.chat.engine import ChatRoutes
+from bot.chat.webhook import webhook
+from bot.console import register_console
+from bot.h5.pages import register_h5
+from bot.h5.upload import register_h5_upload
+from bot.ops.cli import register_cli
+from bot.ops.health import health
+from bot.services import Services, build_services
 from bot.web_security import install_web_security
 from bot.wechat.crypto import MessageCipher
 from config.settings import load_settings, require_secrets
 
 
-def create_app(overrides: dict | None = None, services=None) -> Flask:
+def create_app(overrides: dict | None = None, services: Services | None = None,
+               routes: ChatRoutes | None = None) -> Flask:
     """Build the app from the environment; tests pass overrides or ready-made services."""
     settings = services.settings if services is not None else load_settings(overrides)
     if click.get_current_context(silent=True) is None:
@@ -22,32 +35,17 @@ def create_app(overrides: dict | None = None, services=None) -> Flask:
     app.config.update(SECRET_KEY=settings["SECRET_KEY"],
                       MAX_CONTENT_LENGTH=settings["WECHAT_MAX_BODY_BYTES"])
     install_web_security(app, settings)
-    if services is None:
-        from bot.services import build_services
-
-        services = build_services(settings)
+    services = services or build_services(settings, routes)
     app.extensions["contestbot"] = services
     if settings["WECHAT_ENCODING_AES_KEY"]:
         app.extensions["contestbot.cipher"] = MessageCipher(
             settings["WECHAT_TOKEN"], settings["WECHAT_APP_ID"],
             settings["WECHAT_ENCODING_AES_KEY"], settings["WECHAT_PREVIOUS_AES_KEY"])
-    _register_blueprints(app)
-    from bot.ops.cli import register_cli
-
-    register_cli(app)
-    return app
-
-
-def _register_blueprints(app: Flask) -> None:
-    from bot.ops.health import health
-    from bot.chat.webhook import webhook
-
-    from bot.console import register_console
-    from bot.h5.pages import register_h5
-    from bot.h5.upload import register_h5_upload
-
-    app.register_blueprint(webhook)
+    if services.chat is not None:
+        app.register_blueprint(webhook)
     app.register_blueprint(health)
     register_h5(app)
     register_h5_upload(app)
     register_console(app)
+    register_cli(app)
+    return app

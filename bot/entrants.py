@@ -12,12 +12,11 @@ retried events never move a timestamp backwards.
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.sqlbits import dialect_insert
 from bot.models import Entrant
 
-_DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def _require_aware(at: datetime) -> None:
@@ -30,12 +29,7 @@ def _later(current: datetime | None, at: datetime) -> datetime:
 
 
 def _insert_if_missing(session: Session, openid: str, at: datetime) -> None:
-    dialect = session.get_bind().dialect.name
-    try:
-        insert = _DIALECT_INSERTS[dialect]
-    except KeyError:
-        raise NotImplementedError(f"no INSERT ... ON CONFLICT for dialect {dialect!r}") from None
-    statement = (insert(Entrant)
+    statement = (dialect_insert(session, Entrant)
                  .values(openid=openid, subscribed=False, first_seen_at=at)
                  .on_conflict_do_nothing(index_elements=["openid"]))
     session.execute(statement)

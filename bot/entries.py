@@ -1,4 +1,5 @@
-"""Entries in the database: counting against limits, confirming with a code, listing."""
+"""Entries: their states (one table of names for chat, console and pages), the groups of
+states the product asks about, and the database work: limits, confirming with a code, listing."""
 import logging
 from datetime import datetime
 
@@ -8,12 +9,63 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.entrants import get_or_create_entrant
-from bot.models import Entrant, Entry
+from bot.models import Entrant, Entry, EntryState, ValidationResult
 
 log = logging.getLogger(__name__)
 
 FIRST_CODE = 101  # codes are short numbers people can type: 投票 101
-NOT_COUNTED = ("withdrawn",)
+
+# What every reader (the entrant in chat, the organizer in the console, the upload page) calls
+# each state; chat templates add what to do next.
+STATE_LABELS = {
+    EntryState.DRAFT: "草稿，尚未确认",
+    EntryState.AWAITING_VIDEO: "待提交视频",
+    EntryState.VALIDATING: "视频检查中",
+    EntryState.VIDEO_REFUSED: "视频未通过格式检查",
+    EntryState.VALID: "视频已通过格式检查，待初审",
+    EntryState.APPROVED: "初审通过",
+    EntryState.REJECTED: "初审未通过",
+    EntryState.FINALIST: "已入围",
+    EntryState.WITHDRAWN: "已撤回",
+}
+# Before screening: a new video (chat or upload) replaces the current one and is checked.
+TAKES_VIDEO = frozenset({EntryState.AWAITING_VIDEO, EntryState.VALIDATING,
+                         EntryState.VIDEO_REFUSED, EntryState.VALID})
+WAITING_FOR_VIDEO = frozenset({EntryState.AWAITING_VIDEO, EntryState.VIDEO_REFUSED})
+PASSED_SCREENING = frozenset({EntryState.APPROVED, EntryState.FINALIST})  # shown, votable
+CONFIRMED = frozenset(EntryState) - {EntryState.DRAFT, EntryState.WITHDRAWN}
+NOT_COUNTED = frozenset({EntryState.WITHDRAWN})  # against the entry limit
+
+
+def state_label(state: str | None) -> str:
+    """The Chinese name of an entry state."""
+    return STATE_LABELS.get(state or "", state or "")  # type: ignore[call-overload]
+
+
+def judged_states(contest) -> frozenset:
+    """States the jury judges and the results rank: every approved entry, or the finalists
+    the organizer marked (scoring.finalists); none without scoring."""
+    if contest.scoring is None:
+        return frozenset()
+    if contest.scoring.finalists == "all_approved":
+        return PASSED_SCREENING
+    return frozenset({EntryState.FINALIST})
+
+
+def settle_entry_state(session: Session, entry: Entry, at, reason: str) -> None:
+    """Put the entry back to what its current video says, after a submission that failed."""
+    if entry.state not in TAKES_VIDEO:
+        return
+    state = EntryState.AWAITING_VIDEO
+    if entry.current_media_file_id is not None:
+        verdict = session.scalar(select(ValidationResult.verdict).where(
+            ValidationResult.media_file_id == entry.current_media_file_id))
+        state = {"pass": EntryState.VALID, None: EntryState.VALIDATING}.get(
+            verdict, EntryState.VIDEO_REFUSED)
+    if state != entry.state:
+        audit.record(session, "system", "entry.state", "entry", entry.id, at,
+                     previous=entry.state, state=state.value, reason=reason)
+        entry.state = state.value
 
 
 class EntryLimitReached(Exception):
@@ -32,7 +84,7 @@ def count_entries(session: Session, contest_id: str, openid: str, kind: str) -> 
         select(func.count(Entry.id)).join(Entrant, Entry.entrant_id == Entrant.id).where(
             Entrant.openid == openid, Entry.contest_id == contest_id,
             Entry.entrant_kind == kind, Entry.code.is_not(None),
-            Entry.state.not_in(NOT_COUNTED)))
+            Entry.state.not_in(sorted(NOT_COUNTED))))
 
 
 def entries_of(session: Session, contest_id: str, openid: str) -> list[Entry]:
@@ -70,7 +122,8 @@ def _locked_entrant(session: Session, openid: str, at: datetime) -> Entrant:
 def _insert_with_code(session, contest_id, entrant, kind, category, answers, title, at) -> Entry:
     for _ in range(20):
         entry = Entry(contest_id=contest_id, entrant_id=entrant.id, entrant_kind=kind,
-                      category=category, title=title, form=dict(answers), state="awaiting_video",
+                      category=category, title=title, form=dict(answers),
+                      state=EntryState.AWAITING_VIDEO.value,
                       pledges_accepted_at=at, created_at=at, confirmed_at=at,
                       code=_next_code(session, contest_id))
         try:

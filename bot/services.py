@@ -1,16 +1,22 @@
 """The long-lived parts a request or job needs, built once per process from the settings."""
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 
 import redis
-from rq import Queue
+from flask import current_app
+from jinja2 import Environment
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from bot.db import make_engine, make_session_factory
 from bot.chat.dedupe import ReplyOnce
-from bot.redis_conn import connect_redis
+from bot.chat.engine import ChatEngine, ChatRoutes
+from bot.chat.render import make_chat_environment
 from bot.chat.sessions import SessionStore
+from bot.contest import Contest, load_contest
+from bot.contest.clock import ContestClock, clock_from_settings
+from bot.db import make_engine, make_session_factory
+from bot.queueing import JobQueue
+from bot.redis_conn import connect_redis
 
 
 @dataclass
@@ -21,15 +27,15 @@ class Services:
     redis: redis.Redis
     db_engine: Engine
     db: sessionmaker
-    contest: Any
-    clock: Any
-    queue: Queue
+    contest: Contest
+    clock: ContestClock
+    jobs: JobQueue
     sessions: SessionStore
     replies: ReplyOnce
-    chat: Any  # bot.chat.engine.ChatEngine over handlers.routes
-    chat_env: Any  # the Jinja2 environment of templates/chat
+    chat_env: Environment  # templates/chat, compiled once per process
+    chat: ChatEngine | None = None  # the web process's routing table (None in a worker)
 
-    def now(self):
+    def now(self) -> datetime:
         """The contest clock's current local time."""
         return self.clock.now()
 
@@ -39,14 +45,15 @@ class Services:
         return self.settings["ADMIN_OPENIDS"]
 
 
-def build_services(settings: dict, redis_client: redis.Redis | None = None) -> Services:
-    """Connect to Redis and the database, load the contest, start its clock."""
-    from bot.contest.clock import clock_from_settings
-    from bot.contest import load_contest
-    from bot.chat.engine import ChatEngine
-    from bot.chat.render import make_chat_environment
-    from handlers.routes import build_routes
+def current_services() -> Services:
+    """The Services of the Flask app handling the current request."""
+    return current_app.extensions["contestbot"]
 
+
+def build_services(settings: dict, routes: ChatRoutes | None = None,
+                   redis_client: redis.Redis | None = None) -> Services:
+    """Connect to Redis and the database, load the contest, start its clock; with `routes`
+    (the web process: handlers.routes) the chat engine answers messages by them."""
     client = redis_client or connect_redis(settings["REDIS_URL"])
     db_engine = make_engine(settings["DATABASE_URL"])
     contest = load_contest(settings["CONTEST"])
@@ -58,10 +65,10 @@ def build_services(settings: dict, redis_client: redis.Redis | None = None) -> S
         db=make_session_factory(db_engine),
         contest=contest,
         clock=clock_from_settings(settings, contest),
-        queue=Queue("default", connection=client),
+        jobs=JobQueue(client),
         sessions=sessions,
         replies=ReplyOnce(client, settings["DEDUPE_TTL"], settings["DEDUPE_WAIT_SECONDS"],
                           replay_ttl_s=2 * settings["WECHAT_TIMESTAMP_TOLERANCE"]),
-        chat=ChatEngine(build_routes(), sessions, settings["SESSION_RESUME_AFTER"]),
         chat_env=make_chat_environment(),
+        chat=ChatEngine(routes, sessions, settings["SESSION_RESUME_AFTER"]) if routes else None,
     )

@@ -1,6 +1,14 @@
-"""Small SQL helpers shared by the bulk paths (broadcasts, the planner)."""
+"""Small SQL helpers shared by the bulk paths (broadcasts, the planner) and the upserts."""
 from sqlalchemy import bindparam, func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
+
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def dialect_insert(session, table):
+    """The INSERT of the session's database (PostgreSQL or SQLite), with on_conflict_do_*."""
+    return _INSERTS[session.get_bind().dialect.name](table)
 
 
 def among(session, column, values):

@@ -2,8 +2,7 @@
 
 The broadcast is a small conversation: `广播 [audience word] <text>` makes a draft and shows its
 audience size; `确认` confirms it (the fan-out job is queued); 取消 leaves it an unsent draft.
-Anyone else typing these words is told they are for admins. `结果` (everyone) shows the
-published list of awards.
+Anyone else typing these words is told they are for admins.
 """
 from sqlalchemy import func, select
 
@@ -12,16 +11,15 @@ from bot.delivery.broadcasts import confirm_broadcast, create_broadcast, preview
 from bot.chat.conversation import (END, STAY, Conversation, Route, Step, anything, normalize_text,
                               prefix, words)
 from bot.db import session_scope
-from bot.models import Broadcast, Delivery, Entrant, Entry, Vote
-from bot.results.publication import public_results
-from handlers.phase_guide import stage_of
+from bot.models import Broadcast, Delivery, Entrant, Entry, EntryState, Vote
 
 CONFIRM = "CONFIRM_BROADCAST"
 BROADCAST_WORD = "广播"
 AUDIENCE_WORDS = {"全部": "followers", "关注者": "followers", "报名者": "entrants",
                   "待交视频": "entrants_without_video", "视频未通过": "refused",
                   "投票者": "voters", "入围者": "finalists"}
-ENTRY_COUNTED = ("awaiting_video", "video_refused", "valid", "approved", "finalist")
+ENTRY_COUNTED = (EntryState.AWAITING_VIDEO, EntryState.VIDEO_REFUSED, EntryState.VALID,
+                 EntryState.APPROVED, EntryState.FINALIST)
 
 
 def is_admin(turn) -> bool:
@@ -83,7 +81,7 @@ def stats(services) -> dict:
         figures = {state: by_state.get(state, 0) for state in ENTRY_COUNTED}
         figures.update(
             followers=session.scalar(select(func.count()).where(Entrant.subscribed.is_(True))),
-            entries=sum(count for state, count in by_state.items() if state != "draft"),
+            entries=sum(count for state, count in by_state.items() if state != EntryState.DRAFT),
             votes=session.scalar(select(func.count()).where(Vote.contest_id == contest_id)),
             deferred=session.scalar(select(func.count()).where(Delivery.status == "deferred")))
         last = session.scalar(select(Broadcast.id).where(
@@ -98,20 +96,12 @@ def refuse(turn) -> Step:
     return Step(END, "admin_not_allowed", {})
 
 
-def show_results(turn) -> Step:
-    """结果: the published awards, or when they will come."""
-    lines = public_results(turn.services)
-    if lines is None:
-        return Step(END, "result_not_published", {"stage": stage_of(turn)})
-    return Step(END, "result_public", {"lines": lines})
-
-
 BROADCAST = Conversation(
     name="broadcast",
-    entry_points=[Route(_admin(prefix(BROADCAST_WORD)), start_broadcast),
-                  Route(_admin(words(BROADCAST_WORD)), start_broadcast)],
-    states={CONFIRM: [Route(words("确认", "确定", "发送"), confirm),
-                      Route(anything(), ask_again)]},
+    entry_points=[Route(_admin(prefix(BROADCAST_WORD)), start_broadcast, to=(CONFIRM,)),
+                  Route(_admin(words(BROADCAST_WORD)), start_broadcast, to=(CONFIRM,))],
+    states={CONFIRM: [Route(words("确认", "确定", "发送"), confirm, to=(END,)),
+                      Route(anything(), ask_again, to=(CONFIRM,))]},
     reprompt=ask_again,
 )
 
@@ -120,5 +110,3 @@ ADMIN_COMMANDS = [
     Route(_not_admin(words("统计", BROADCAST_WORD)), refuse),
     Route(_not_admin(prefix(BROADCAST_WORD)), refuse),
 ]
-
-RESULT_COMMANDS = [Route(words("结果", "获奖名单", "评审结果"), show_results)]

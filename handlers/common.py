@@ -1,4 +1,5 @@
 """Answers that work everywhere: help, cancel, rules, and what the bot does not understand."""
+from bot.answers import parse_yes_no
 from bot.chat.conversation import CONFIRM_CANCEL, END, STAY, Step, normalize_text
 from handlers.phase_guide import stage_of
 
@@ -53,8 +54,6 @@ def cancel(turn) -> Step:
 
 def answer_cancel_confirmation(turn) -> Step:
     """The answer to "discard the draft?": yes discards it, anything else goes back to it."""
-    from bot.answers import parse_yes_no
-
     if normalize_text(turn.text) in CONFIRM_WORDS or parse_yes_no(turn.text) is True:
         return Step(END, "cancelled", {})
     turn.state = turn.data.pop("_cancel_from", None)

@@ -1,8 +1,9 @@
-"""Events from WeChat: follow, unfollow, menu clicks and the rest, as a table."""
+"""Events from WeChat: follow, unfollow, a click on a menu key we do not know, the rest."""
 import logging
 
-from bot.chat.conversation import END, Step
-from handlers.menu import MENU_WORDS
+from bot.chat.conversation import END, Route, Step, anything, events
+from bot.db import session_scope
+from bot.entrants import record_follow, record_unfollow
 from handlers.phase_guide import stage_of
 
 log = logging.getLogger(__name__)
@@ -28,31 +29,20 @@ def on_silent_event(turn) -> None:
 
 def record_follow_event(turn, followed: bool) -> None:
     """Store the follow state and time of the user in the database."""
-    from bot.db import session_scope
-    from bot.entrants import record_follow, record_unfollow
-
     at = turn.message.create_time
     with session_scope(turn.services.db) as session:
         (record_follow if followed else record_unfollow)(session, turn.openid, at)
 
 
-def menu_word(message) -> str | None:
-    """The chat word a menu click stands for, or None for a key we do not know."""
-    word = MENU_WORDS.get(message.key or "")
-    if word is None:
-        log.warning("menu click with unknown key")
-    return word
-
-
 def on_unknown_click(turn) -> Step:
     """A click on a menu key we do not know (an old menu): point to help."""
+    log.warning("menu click with unknown key")
     return Step(END, "unknown_text", {})
 
 
-EVENT_ROUTES = {
-    "subscribe": on_subscribe,
-    "subscribe_scan": on_subscribe,
-    "unsubscribe": on_unsubscribe,
-    "click": on_unknown_click,
-    "*": on_silent_event,
-}
+EVENT_ROUTES = [
+    Route(events("subscribe", "subscribe_scan"), on_subscribe),
+    Route(events("unsubscribe"), on_unsubscribe),
+    Route(events("click"), on_unknown_click),  # known keys are chat words (handlers.menu)
+    Route(anything(), on_silent_event),
+]

@@ -9,6 +9,8 @@ from handlers import registration_flow as flow
 from handlers.phase_guide import stage_of
 
 ELIGIBILITY, KIND, FORM, PLEDGE, SUMMARY = "ELIGIBILITY", "KIND", "FORM", "PLEDGE", "SUMMARY"
+# ask_next goes to whichever of these the draft still misses (the summary once nothing is).
+NEXT_MISSING = (ELIGIBILITY, KIND, FORM, PLEDGE, SUMMARY)
 ENTRY_WORDS = ("报名", "我要报名", "参赛", "我要参赛")
 
 
@@ -99,13 +101,27 @@ def receive_pledge_answer(turn) -> Step:
 def receive_summary_command(turn) -> Step:
     """确认 submits the entry; 改 N edits field N and comes back here; anything else re-shows."""
     if flow.is_confirm(turn.text):
-        return flow.confirm(turn, ask_next)
+        return confirm(turn)
     field = flow.field_to_edit(turn)
     if field is None:
         return Step(STAY, "summary", {**flow.summary_context(turn), "retry": True,
                                       "asked_number": flow.edit_number(turn.text)})
     turn.data["field"] = field.id
     return Step(FORM, "field_prompt", {**flow.field_context(turn, field), "editing": True})
+
+
+def confirm(turn) -> Step:
+    """确认: re-check the deadline and related dates, then store the entry with its code."""
+    closed = flow.collection_closed(turn)
+    if closed:
+        return Step(END, "registration_closed", {**closed, "at_confirm": True})
+    broken = flow.broken_relation(turn)
+    if broken is not None:
+        field, answer = broken
+        turn.data["answers"].pop(field.id)
+        return ask_next(turn, before=(("answer_refused", {"field": field, "reason": answer.reason,
+                                                          **answer.context}),))
+    return flow.store_entry(turn)
 
 
 def reprompt(turn) -> Step:
@@ -118,13 +134,13 @@ def reprompt(turn) -> Step:
 
 REGISTRATION = Conversation(
     name="registration",
-    entry_points=[Route(words(*ENTRY_WORDS), start_registration)],
+    entry_points=[Route(words(*ENTRY_WORDS), start_registration, to=NEXT_MISSING)],
     states={
-        ELIGIBILITY: [Route(any_text(), receive_eligibility_answer)],
-        KIND: [Route(any_text(), receive_kind)],
-        FORM: [Route(any_text(), receive_field_answer)],
-        PLEDGE: [Route(any_text(), receive_pledge_answer)],
-        SUMMARY: [Route(any_text(), receive_summary_command)],
+        ELIGIBILITY: [Route(any_text(), receive_eligibility_answer, to=NEXT_MISSING)],
+        KIND: [Route(any_text(), receive_kind, to=NEXT_MISSING)],
+        FORM: [Route(any_text(), receive_field_answer, to=NEXT_MISSING)],
+        PLEDGE: [Route(any_text(), receive_pledge_answer, to=NEXT_MISSING)],
+        SUMMARY: [Route(any_text(), receive_summary_command, to=NEXT_MISSING)],
     },
     reprompt=reprompt,
     confirm_cancel=True,

@@ -187,22 +187,9 @@ def edit_number(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def confirm(turn, ask_next) -> Step:
-    """确认: re-check the deadline and related dates, then store the entry with its code."""
-    closed = collection_closed(turn)
-    if closed:
-        return Step(END, "registration_closed", {**closed, "at_confirm": True})
-    broken = _broken_relation(turn)
-    if broken is not None:
-        field, answer = broken
-        turn.data["answers"].pop(field.id)
-        return ask_next(turn, before=(("answer_refused",
-                                       {"field": field, "reason": answer.reason,
-                                        **answer.context}),))
-    return _store_entry(turn)
-
-
-def _broken_relation(turn):
+def broken_relation(turn):
+    """(field, refused answer) of the first stored date that no longer passes its checks (a
+    related date was edited), or None."""
     for field in applicable_fields(turn.services.contest, turn.data):
         value = turn.data["answers"].get(field.id)
         if field.type == "date" and value:
@@ -212,7 +199,8 @@ def _broken_relation(turn):
     return None
 
 
-def _store_entry(turn) -> Step:
+def store_entry(turn) -> Step:
+    """Store the confirmed entry with its code; the answer gives the code and the upload link."""
     contest, data = turn.services.contest, turn.data
     title = next((data["answers"][f.id] for f in applicable_fields(contest, data)
                   if f.role == "title" and data["answers"].get(f.id)), None)
@@ -226,7 +214,8 @@ def _store_entry(turn) -> Step:
                                                  "limit": limit.limit, "count": limit.count,
                                                  "set_by_notice": limit.set_by_notice})
     log.info("entry %s confirmed by %s", entry.code, mask_openid(turn.openid))
-    link = upload_link(turn.services.settings, contest.id, entry.id, turn.openid, turn.services.now())
+    link = upload_link(turn.services.settings, contest.id, entry.id, turn.openid,
+                       turn.services.now())
     return Step(END, "entry_confirmed", {"entry": entry, "collection": contest.phase("collection"),
                                          "rules": contest.video_rules_for(entry.category),
                                          "upload_url": link})

@@ -1,11 +1,15 @@
-"""Where every message goes: the bot's conversations, commands and fallbacks as tables."""
+"""Where every message and event goes: the one routing table of the bot's conversations,
+commands, chat words inside conversations, events and menu clicks (wsgi.py hands it to bot/)."""
 from bot.chat.conversation import Route, any_text, anything, words
 from bot.chat.engine import ChatRoutes
 from handlers import common
+from handlers.admin import ADMIN_COMMANDS, BROADCAST
+from handlers.events import EVENT_ROUTES
+from handlers.menu import MENU_WORDS
 from handlers.my_entries import show_my_entries
 from handlers.registration import REGISTRATION
+from handlers.results import RESULT_COMMANDS
 from handlers.submission import SUBMISSION
-from handlers.admin import ADMIN_COMMANDS, BROADCAST, RESULT_COMMANDS
 from handlers.upload import UPLOAD_COMMANDS
 from handlers.voting import VOTE_WITH_CODE, VOTE_WITH_READABLE_CODE, VOTING_WORDS
 
@@ -47,6 +51,8 @@ def build_routes(conversations: list | None = None, commands: list | None = None
         commands=list(commands or []) + COMMANDS,
         always=ALWAYS,
         default=Route(anything(), _default),
+        events=EVENT_ROUTES,
+        menu_words=MENU_WORDS,
         confirm_cancel=Route(anything(), common.answer_cancel_confirmation),
         in_conversation_default=Route(anything(), common.unexpected_in_conversation),
     )

@@ -8,13 +8,12 @@ from sqlalchemy import select
 from bot import audit
 from bot.chat.conversation import END, STAY, Conversation, Route, Step, any_text, msg_types
 from bot.db import session_scope
-from bot.entries import entries_of
-from bot.models import Entry
-from jobs.media import queue_chat_video
+from bot.entries import TAKES_VIDEO, entries_of
+from bot.models import Entry, EntryState
+from bot.video.intake import queue_chat_video
 
 CHOOSE_ENTRY = "CHOOSE_ENTRY"
 VIDEO_TYPES = ("video", "shortvideo")
-TAKES_VIDEO = ("awaiting_video", "validating", "video_refused", "valid")
 
 
 def receive_video(turn) -> Step:
@@ -68,15 +67,15 @@ def _accept(turn, entry_id: int, media_id: str, msg_id) -> Step:
         audit.record(session, audit.wechat_actor(turn.openid), "entry.video_received", "entry",
                      entry.id, turn.services.now(), previous=entry.state, replacing=replacing,
                      source="chat")
-        entry.state = "validating"
+        entry.state = EntryState.VALIDATING.value
         summary = {"code": entry.code, "title": entry.title}
-    queue_chat_video(turn.services.queue, entry_id, media_id, msg_id)
+    queue_chat_video(turn.services, entry_id, media_id, msg_id)
     return Step(END, "video_received", {"entry": summary, "replacing": replacing})
 
 
 SUBMISSION = Conversation(
     name="submission",
-    entry_points=[Route(msg_types(*VIDEO_TYPES), receive_video)],
-    states={CHOOSE_ENTRY: [Route(any_text(), receive_entry_code)]},
+    entry_points=[Route(msg_types(*VIDEO_TYPES), receive_video, to=(CHOOSE_ENTRY,))],
+    states={CHOOSE_ENTRY: [Route(any_text(), receive_entry_code, to=(CHOOSE_ENTRY,))]},
     reprompt=reprompt,
 )

@@ -7,10 +7,8 @@ import re
 
 from bot.chat.conversation import END, Route, Step, normalize_text, words
 from bot.db import session_scope
-from bot.entries import entries_of
+from bot.entries import STATE_LABELS, TAKES_VIDEO, entries_of
 from bot.h5.upload_links import LINK_MAX_AGE, upload_link
-from handlers.my_entries import STATE_LABELS
-from handlers.submission import TAKES_VIDEO
 
 UPLOAD_WORDS = ("上传", "上传视频", "上传原片", "上传作品")
 _WITH_CODE = re.compile(r"^上传\s*(?:作品|视频)?\s*#?\s*(\d{1,8})$")

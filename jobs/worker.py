@@ -1,11 +1,16 @@
 """`python -m jobs.worker`: an RQ worker with RQ's scheduler, on the product's Redis."""
 import logging
 import sys
+from datetime import timedelta
 
-from rq import Queue, Worker
+from rq import Worker
 
-from bot.redis_conn import QUEUES, connect_redis
+from bot.delivery.schedule import plan_schedule
+from bot.video.cleanup import plan_cleanup
 from config.settings import InsecureSettings, load_settings, require_secrets
+from jobs.context import job_services
+
+log = logging.getLogger(__name__)
 
 
 def run_worker(burst: bool = False) -> bool:
@@ -18,36 +23,27 @@ def run_worker(burst: bool = False) -> bool:
         sys.exit(2)
     logging.basicConfig(level=settings["LOG_LEVEL"],
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    connection = connect_redis(settings["REDIS_URL"])
-    queues = [Queue(name, connection=connection) for name in QUEUES]
-    plan_notices(queues[1])
-    plan_media_cleanup(queues[2])
-    worker = Worker(queues, connection=connection)
+    services = job_services()
+    plan_notices(services)
+    plan_media_cleanup(services)
+    worker = Worker(list(services.jobs.queues.values()), connection=services.redis)
     return worker.work(burst=burst, with_scheduler=True)
 
 
-def plan_notices(queue) -> None:
+def plan_notices(services) -> None:
     """(Re-)plan the contest's scheduled notices on RQ's scheduler; a failure is logged, not fatal."""
-    from jobs.context import job_services
-    from jobs.phases import plan_schedule
-
     try:
-        plan_schedule(job_services(), queue)
+        plan_schedule(services)
     except Exception:  # a broken schedule must not keep the worker from taking jobs
-        logging.getLogger(__name__).exception("planning the notice schedule failed")
+        log.exception("planning the notice schedule failed")
 
 
-def plan_media_cleanup(queue) -> None:
+def plan_media_cleanup(services) -> None:
     """Plan the media cleanup's first run a minute from now (kept if already planned)."""
-    from datetime import timedelta
-
-    from jobs.cleanup import plan_cleanup
-    from jobs.context import job_services
-
     try:
-        plan_cleanup(queue, job_services().contest.id, delay=timedelta(minutes=1))
+        plan_cleanup(services, services.contest.id, delay=timedelta(minutes=1))
     except Exception:  # like the notices: a failure here must not keep the worker from working
-        logging.getLogger(__name__).exception("planning the media cleanup failed")
+        log.exception("planning the media cleanup failed")
 
 
 if __name__ == "__main__":

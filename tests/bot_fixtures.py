@@ -6,6 +6,7 @@ import pytest
 
 from bot.app import create_app
 from bot.services import build_services
+from handlers.routes import build_routes
 from config.settings import load_settings
 from simulator.wechat_user import WeChatUser
 from tests.platform_fixtures import serve_wsgi
@@ -58,9 +59,8 @@ def start_bot(engine, redis_url, database_url):
     """Start bots with setting overrides (and optionally custom chat routes); stopped after."""
     with ExitStack() as stack:
         def start(routes=None, **overrides) -> RunningBot:
-            services = build_services(bot_settings(redis_url, database_url, **overrides))
-            if routes is not None:
-                services.chat.routes = routes
+            services = build_services(bot_settings(redis_url, database_url, **overrides),
+                                      routes=routes or build_routes())
             app = create_app(services=services)
             url = stack.enter_context(serve_wsgi(app))
             return RunningBot(url=url, app=app, services=services)

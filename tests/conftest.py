@@ -71,6 +71,7 @@ def redis_client(redis_url):
     yield client
     client.close()
 from tests.platform_fixtures import *  # noqa: F401,F403
+from tests.stack import *  # noqa: F401,F403
 from tests.bot_fixtures import *  # noqa: F401,F403
 from tests.video_fixtures import *  # noqa: F401,F403
 from tests.notices_fixtures import *  # noqa: F401,F403

@@ -5,25 +5,17 @@ Import the fixture where it is used: `from tests.console_fixtures import console
 """
 import hashlib
 import re
-from contextlib import ExitStack
-from datetime import datetime, timedelta, UTC
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from rq import Queue, Worker
 
-from bot.app import create_app
-from bot.console import register_console
 from bot.console.users import create_user
 from bot.db import session_scope
 from bot.entries import confirm_entry
 from bot.models import Entry, MediaFile, ValidationResult, Vote
-from bot.services import build_services
-from jobs import context
-from tests.bot_fixtures import AES_KEY, APP_ID, TEST_SECRET_KEY, TOKEN, bot_settings
-from tests.platform_fixtures import serve_wsgi
+from tests.stack import Stack
 
 PASSWORD = "correct-horse-9"
-SECRET = "test-secret"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PROBE = {"container": "mov,mp4,m4a,3gp,3g2,mj2", "container_label": "mp4", "duration_s": 62.5,
          "width": 1280, "height": 720, "coded_width": 1280, "coded_height": 720, "rotation": 0,
@@ -57,12 +49,8 @@ class Client:
         return self.http.post(path, data=data, **kwargs)
 
 
-class ConsoleStack:
-    """The app with the console, its services, the fake platform, and seeding helpers."""
-
-    def __init__(self, app, services, platform, url, media_root):
-        self.app, self.services, self.platform = app, services, platform
-        self.url, self.media_root = url, media_root
+class ConsoleStack(Stack):
+    """The shared stack, with console accounts, logged-in clients and seeding helpers."""
 
     def user(self, username: str, role: str) -> str:
         create_user(self.services, username, PASSWORD, role)
@@ -73,22 +61,6 @@ class ConsoleStack:
         if username:
             assert client.login(username).status_code == 302
         return client
-
-    def follower(self, openid: str) -> str:
-        self.platform.sim("POST", "/users", json={"openid": openid})
-        self.platform.sim("POST", f"/users/{openid}/follow")
-        return openid
-
-    def say(self, openid: str, text: str) -> dict:
-        return self.platform.sim("POST", f"/users/{openid}/send",
-                                 json={"type": "text", "content": text})
-
-    def pushed(self, openid: str) -> list[str]:
-        return [m["content"] for m in self.platform.state.inbox_of(openid, {"custom"})]
-
-    def run_worker(self) -> None:
-        Worker([Queue("default", connection=self.services.redis)],
-               connection=self.services.redis).work(burst=True)
 
     def add_entry(self, openid: str, answers: dict, *, kind: str = "individual",
                   category: str | None = "micro_video", state: str = "valid",
@@ -136,35 +108,11 @@ class ConsoleStack:
                 ids.append(vote.id)
         return ids
 
-    def entry(self, entry_id: int) -> Entry:
-        with self.services.db() as db:
-            return db.get(Entry, entry_id)
-
 
 @pytest.fixture
-def console(engine, redis_url, database_url, fake_platform_factory, monkeypatch, tmp_path):
+def console(make_stack):
     """Start the app with the console: `console(contest=..., now=...)` -> ConsoleStack."""
-    with ExitStack() as stack:
-        def start(contest: str = "jiangmen-2020", now: str = "2020-07-20T10:00:00",
-                  **overrides) -> ConsoleStack:
-            platform = fake_platform_factory(APP_ID=APP_ID, APP_SECRET=SECRET, TOKEN=TOKEN,
-                                             AES_KEY=AES_KEY, MODE="safe")
-            settings = {"WECHAT_API_BASE_URL": platform.url, "WECHAT_APP_SECRET": SECRET,
-                        "CONTEST": contest, "CONTEST_NOW": now,
-                        "MEDIA_ROOT": str(tmp_path / "media"), **overrides}
-            services = build_services(bot_settings(redis_url, database_url, **settings))
-            app = create_app(services=services)
-            if "console" not in app.blueprints:
-                register_console(app)
-            url = stack.enter_context(serve_wsgi(app))
-            platform.configure(WEBHOOK_URL=url + "/wechat")
-            env = {**settings, "REDIS_URL": redis_url, "DATABASE_URL": database_url,
-                   "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "SECRET_KEY": TEST_SECRET_KEY,
-                   "WECHAT_ENCODING_AES_KEY": AES_KEY}
-            for key, value in env.items():
-                monkeypatch.setenv(key, str(value))
-            context.job_services.cache_clear()
-            return ConsoleStack(app, services, platform, url, tmp_path / "media")
-
-        yield start
-    context.job_services.cache_clear()
+    def start(contest: str = "jiangmen-2020", now: str = "2020-07-20T10:00:00",
+              **overrides) -> ConsoleStack:
+        return make_stack(contest, now, stack_class=ConsoleStack, **overrides)
+    return start

@@ -3,23 +3,15 @@ from datetime import datetime, timedelta, UTC
 from decimal import Decimal
 
 import pytest
-from rq import Queue, Worker
 from sqlalchemy import insert, select
 
 from bot.db import session_scope
 from bot.models import Broadcast, Delivery, Entrant, Entry, Score, Vote
-from jobs import context
-from tests.bot_fixtures import AES_KEY, APP_ID, TEST_SECRET_KEY, TOKEN
-
-SECRET = "test-secret"
+from tests.stack import Stack
 
 
-class NoticeStack:
-    """The bot wired to the fake platform, with a worker environment, and bulk helpers."""
-
-    def __init__(self, bot, platform):
-        self.bot, self.platform = bot, platform
-        self.services = bot.services
+class NoticeStack(Stack):
+    """The shared stack, with bulk helpers for broadcasts and their deliveries."""
 
     def people(self, openids: list, *, window: bool = False, following: bool = True,
                on_platform: bool = True) -> list:
@@ -36,15 +28,6 @@ class NoticeStack:
                 last_message_at=now if window else None) for openid in openids])
         return openids
 
-    def run_worker(self) -> None:
-        """A real RQ worker in burst mode on the default queue."""
-        queue = Queue("default", connection=self.services.redis)
-        Worker([queue], connection=self.services.redis).work(burst=True)
-
-    def received(self, openid: str) -> list:
-        """Texts that reached the user's chat by push (custom, template, mass)."""
-        return [m for m in self.platform.state.inbox_of(openid, {"custom", "mass", "template"})]
-
     def deliveries(self, broadcast_id: int) -> list:
         with self.services.db() as session:
             return session.scalars(select(Delivery).where(
@@ -56,29 +39,14 @@ class NoticeStack:
 
 
 @pytest.fixture
-def notice_stack(start_bot, fake_platform_factory, monkeypatch, redis_url, database_url,
-                 tmp_path):
-    """Start the stack: `notice_stack(contest=..., now=..., ACCOUNT_TYPE=...)`."""
+def notice_stack(make_stack):
+    """Start the stack: `notice_stack(contest=..., now=..., account=..., admins=..., routes=...)`."""
     def start(contest="jiangmen-2020", now="2020-06-20T10:00:00", account="service",
               admins="", routes=None, **settings) -> NoticeStack:
-        platform = fake_platform_factory(APP_ID=APP_ID, APP_SECRET=SECRET, TOKEN=TOKEN,
-                                         AES_KEY=AES_KEY, MODE="safe", ACCOUNT_TYPE=account)
-        values = {"WECHAT_API_BASE_URL": platform.url, "WECHAT_APP_SECRET": SECRET,
-                  "CONTEST": contest, "CONTEST_NOW": now, "WECHAT_ACCOUNT_TYPE": account,
-                  "ADMIN_OPENIDS": admins, "MEDIA_ROOT": str(tmp_path / "media"), **settings}
-        bot = start_bot(routes=routes, **values)
-        platform.configure(WEBHOOK_URL=bot.webhook_url)
-        env = {**values, "REDIS_URL": redis_url, "DATABASE_URL": database_url,
-               "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "SECRET_KEY": TEST_SECRET_KEY,
-               "WECHAT_ENCODING_AES_KEY": AES_KEY}
-        for key, value in env.items():
-            if isinstance(value, str):
-                monkeypatch.setenv(key, value)
-        context.job_services.cache_clear()
-        return NoticeStack(bot, platform)
-
-    yield start
-    context.job_services.cache_clear()
+        return make_stack(contest, now, stack_class=NoticeStack, routes=routes,
+                          platform={"ACCOUNT_TYPE": account}, WECHAT_ACCOUNT_TYPE=account,
+                          ADMIN_OPENIDS=admins, **settings)
+    return start
 
 
 def make_entries(services, count: int, state: str, *, prefix: str = "o",

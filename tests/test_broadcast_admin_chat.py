@@ -1,7 +1,8 @@
 """Admins broadcast from chat: 广播 <text> -> preview with the audience size -> 确认; 统计;
 anyone else is refused; 结果 shows the published awards."""
 from bot.models import Broadcast
-from handlers.admin import ADMIN_COMMANDS, BROADCAST, RESULT_COMMANDS, parse_broadcast
+from handlers.admin import ADMIN_COMMANDS, BROADCAST, parse_broadcast
+from handlers.results import RESULT_COMMANDS
 from handlers.routes import build_routes
 
 ADMIN = "oAdmin"

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from bot.voting import fraud as vote_fraud
 from bot.delivery.audiences import audience_size
 from bot.models import Delivery, Entrant, Vote
+from bot.queueing import TELL_SCREENING
 from bot.db import session_scope
 from tests.intake_fixtures import entry_for, reply_text
 from tests.platform_fixtures import FakeClock
@@ -211,8 +212,8 @@ def test_a_follower_recorded_as_not_following_without_an_unfollow_still_gets_mes
     with session_scope(stack.services.db) as session:
         legacy = session.scalars(select(Entrant).filter_by(openid=openid)).one()
         legacy.subscribed, legacy.last_message_at = False, datetime.now(UTC)
-    stack.services.queue.enqueue("jobs.screening.push_screening_decision", stack.entry().id,
-                                 "approved", "", "s1")
+    stack.services.jobs.enqueue(TELL_SCREENING, stack.entry().id, "approved", "", "s1",
+                                job_id="screening-s1")
     stack.run_worker()
     assert len(stack.pushed(openid)) == 1 and "101" in stack.pushed(openid)[0]
 

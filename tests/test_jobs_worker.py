@@ -2,6 +2,7 @@
 import pytest
 from rq import Queue, Worker
 
+from bot.queueing import PUBLISH_MENU
 from handlers.menu import menu_definition
 from jobs import context
 from jobs.menu import publish_menu
@@ -36,7 +37,7 @@ def test_the_menu_command_queues_a_job_a_burst_worker_runs_once(worker_env, fake
     runner = app.test_cli_runner()
     assert "queued" in runner.invoke(args=["menu", "publish"]).output
     assert "already queued" in runner.invoke(args=["menu", "publish"]).output
-    queue = Queue("default", connection=redis_client)
+    queue = Queue(PUBLISH_MENU.queue, connection=redis_client)
     assert queue.count == 1
     Worker([queue], connection=redis_client).work(burst=True)
     assert queue.count == 0

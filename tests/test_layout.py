@@ -1,5 +1,6 @@
-"""The package layout's two rules, read from the source with `ast`: arrows point down (nothing in
-bot/ imports handlers/ or jobs/) and no import cycle among the project's modules."""
+"""The package layout's rules, read from the source with `ast`: arrows point down (nothing in
+bot/ imports handlers/ or jobs/), no import cycle among the project's modules, imports inside
+functions only with a comment that says why, and no module importing another's private name."""
 import ast
 from pathlib import Path
 
@@ -7,30 +8,16 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "handlers", "jobs", "config", "simulator")
 UPPER = ("handlers", "jobs")
 
-# bot/ modules that still reach up into handlers/ or jobs/ (issue 15, point 2). Each one is a
-# composition that belongs in the caller; remove a line when its arrow is gone. A NEW upward arrow
-# fails the test.
-KNOWN_UPWARD_ARROWS = {
-    ("bot.services", "handlers.routes"),  # the services container builds the chat routing table
-    ("bot.chat.dispatch", "handlers.events"),  # events routed by a second table (issue 15, point 3)
-    ("bot.delivery.broadcasts", "jobs.broadcast"),  # confirm() queues the fan-out itself
-    ("bot.results.publication", "jobs.results"),  # publish() queues the personal results
-    ("bot.h5.upload_complete", "jobs.media"),  # record_media_file is contest logic kept in jobs/
-    ("bot.ops.cli", "jobs.menu"),  # operator commands queue jobs: ops is a composition root
-    ("bot.ops.devstack", "jobs.menu"),
-    ("bot.ops.notices_cli", "jobs.phases"),
-}
-
-
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def project_modules() -> dict[str, Path]:
-    """Every module of the project's packages, by dotted name."""
-    return {_module_name(path): path for package in PACKAGES
-            for path in sorted((ROOT / package).rglob("*.py"))}
+    """Every module of the project's packages (and wsgi.py), by dotted name."""
+    paths = [ROOT / "wsgi.py"] + [path for package in PACKAGES
+                                  for path in sorted((ROOT / package).rglob("*.py"))]
+    return {_module_name(path): path for path in paths}
 
 
 def _type_checking_only(tree) -> set[int]:
@@ -111,21 +98,57 @@ def test_the_walk_sees_the_layout():
     assert "bot.voting.casting" in arrows["bot.voting"]
 
 
+def imports_inside_functions(path: Path) -> list[tuple[int, str]]:
+    """(line, statement) of each import nested in a function without a comment saying why (on
+    its line or the line above)."""
+    source = path.read_text(encoding="utf-8")
+    lines, tree = source.splitlines(), ast.parse(source, str(path))
+    skipped, found = _type_checking_only(tree), []
+    for function in ast.walk(tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in skipped:
+                said = "#" in lines[node.lineno - 1] or lines[node.lineno - 2].strip().startswith("#")
+                if not said:
+                    found.append((node.lineno, lines[node.lineno - 1].strip()))
+    return found
+
+
+def private_names_imported(path: Path) -> list[str]:
+    """`from x import _name` of another module's private names."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    return [f"{node.module}.{alias.name}" for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module
+            for alias in node.names if alias.name.startswith("_")]
+
+
 def test_bot_never_imports_handlers_or_jobs():
-    assert upward_arrows(import_arrows()) - KNOWN_UPWARD_ARROWS == set()
-
-
-def test_known_upward_arrows_are_still_there():
-    """A fixed arrow leaves the list, so the list never hides a new one."""
-    assert KNOWN_UPWARD_ARROWS - upward_arrows(import_arrows()) == set()
+    assert upward_arrows(import_arrows()) == set()
 
 
 def test_no_import_cycle():
-    # The one cycle left (services -> handlers.routes -> handlers -> jobs -> jobs.context ->
-    # services, and broadcasts/publication -> jobs) runs only through the known upward arrows.
-    arrows = {source: {target for target in targets if (source, target) not in KNOWN_UPWARD_ARROWS}
-              for source, targets in import_arrows().items()}
-    assert cycles(arrows) == []
+    assert cycles(import_arrows()) == []
+
+
+def test_imports_inside_functions_say_why():
+    found = {name: lines for name, path in project_modules().items()
+             if (lines := imports_inside_functions(path))}
+    assert found == {}
+
+
+def test_no_module_imports_another_modules_private_names():
+    found = {name: names for name, path in project_modules().items()
+             if (names := private_names_imported(path))}
+    assert found == {}
+
+
+def test_the_import_checks_find_what_they_look_for(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("from a import _hidden\n\n\ndef f():\n    import os\n\n\n"
+                      "def g():\n    # optional dependency\n    import zlib\n", encoding="utf-8")
+    assert imports_inside_functions(sample) == [(5, "import os")]
+    assert private_names_imported(sample) == ["a._hidden"]
 
 
 def test_the_cycle_check_finds_a_cycle():

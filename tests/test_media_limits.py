@@ -8,13 +8,14 @@ from datetime import timedelta, UTC
 import pytest
 import requests
 import yaml
-from rq import Queue, Worker
+from rq import Worker
 from sqlalchemy import select, text
 
 from bot.contest import contest_path
 from bot.models import AuditLog, Entry, MediaFile
 from bot.h5.upload_store import PART_MAX_AGE_S
-from jobs.cleanup import REPLACED_GRACE, clean_media, cleanup_job_id, plan_cleanup
+from bot.queueing import CLEAN_MEDIA
+from bot.video.cleanup import REPLACED_GRACE, cleanup_job_id, plan_cleanup
 from tests.intake_fixtures import entry_for
 from tests.test_upload_link import CHUNK, Uploader, stack  # noqa: F401  (the upload stack)
 from tests.video_fixtures import make_video
@@ -133,9 +134,10 @@ def test_the_scheduled_cleanup_removes_replaced_abandoned_and_orphan_files(
         session.execute(text("UPDATE media_files SET created_at = created_at - "
                              "make_interval(secs => :s)"), {"s": seconds})
 
-    queue = Queue("low", connection=stack.services.redis)
-    job_id = plan_cleanup(queue, "jiangmen-2020", delay=timedelta(0))
-    assert plan_cleanup(queue, "jiangmen-2020", delay=timedelta(0)) == job_id  # planned once
+    queue = stack.services.jobs.queue(CLEAN_MEDIA)
+    job_id = plan_cleanup(stack.services, "jiangmen-2020", delay=timedelta(0))
+    assert plan_cleanup(stack.services, "jiangmen-2020", delay=timedelta(0)) == job_id  # once
+    assert queue.scheduled_job_registry.get_job_ids() == [job_id]
     time.sleep(1)
     Worker([queue], connection=stack.services.redis).work(burst=True, with_scheduler=True)
     assert queue.fetch_job(job_id).return_value() == {
@@ -153,7 +155,7 @@ def test_the_scheduled_cleanup_removes_replaced_abandoned_and_orphan_files(
                 if j.startswith("media-cleanup-jiangmen-2020-")]
     assert next_run and next_run[0] != job_id  # the run planned the next one
 
-    again = queue.enqueue(clean_media, "jiangmen-2020")
+    again = queue.enqueue(CLEAN_MEDIA.function, "jiangmen-2020")
     Worker([queue], connection=stack.services.redis).work(burst=True)
     assert again.return_value() == {"replaced": [], "partial": [], "orphan": []}
 

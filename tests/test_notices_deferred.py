@@ -8,7 +8,7 @@ from bot.delivery.send import deliver, take_deferred
 from bot.models import Delivery
 from bot.delivery.planner import Reach, choose, custom_left
 from bot.wechat.client import make_api
-from jobs.notify import send_notice_with
+from bot.delivery.notices import send_notice
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 
@@ -43,7 +43,7 @@ def test_a_notice_outside_the_window_comes_with_the_next_reply(notice_stack):
     stack = notice_stack(contest="jiangmen-2020", now="2020-07-31T09:00:00")
     stack.people(["oLater"])
     stack.platform.state.add_user("oLater", subscribed=True)
-    send_notice_with(stack.services, "jiangmen-2020", "voting_open")
+    send_notice(stack.services, "jiangmen-2020", "voting_open")
     assert stack.received("oLater") == []
     with stack.services.db() as session:
         kept = session.scalars(select(Delivery).where(Delivery.openid == "oLater")).one()

@@ -5,13 +5,13 @@ from datetime import datetime, timedelta, UTC
 from rq import Queue
 from sqlalchemy import func, select
 
+from bot.delivery.schedule import notice_job_id, plan_schedule, scheduled_notices
 from bot.models import Broadcast
-from jobs.notify import send_notice
-from jobs.phases import notice_job_id, plan_schedule, scheduled_notices
+from bot.queueing import SEND_NOTICE
 
 
 def _queue(stack) -> Queue:
-    return Queue("default", connection=stack.services.redis)
+    return stack.services.jobs.queue(SEND_NOTICE)
 
 
 def test_shandong_2024_notices_and_slogans_are_scheduled_once_on_the_contest_clock(
@@ -63,9 +63,9 @@ def test_past_notices_are_not_sent_retroactively(notice_stack, caplog):
 def test_a_notice_job_run_twice_makes_one_broadcast_and_sends_once(notice_stack):
     stack = notice_stack(contest="jiangmen-2020", now="2020-07-31T09:00:00")
     stack.people(["oN1", "oN2", "oN3"])
-    queue = _queue(stack)
-    for _ in range(2):
-        queue.enqueue(send_notice, "jiangmen-2020", "voting_open")
+    for _ in range(2):  # the same job id twice: a finished job is replaced, and runs again
+        stack.services.jobs.enqueue(SEND_NOTICE, "jiangmen-2020", "voting_open",
+                                    job_id=notice_job_id("jiangmen-2020", "voting_open"))
         stack.run_worker()
     with stack.services.db() as session:
         assert session.scalar(select(func.count()).select_from(Broadcast)) == 1

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from bot.models import AuditLog, MediaFile
 from bot.h5.upload_links import upload_link
-from tests.intake_fixtures import Stack, entry_for, reply_text
+from tests.intake_fixtures import Stack, entry_for
 from tests.video_fixtures import make_video
 
 CHUNK = 8 * 1024  # small chunks, so a few-second fixture takes many requests
@@ -27,9 +27,6 @@ LINK = re.compile(r"https?://\S+/h5/upload/\S+")
 
 class UploadStack(Stack):
     """The intake stack, plus what the upload tests need: chat, links, the partial files."""
-
-    def say(self, openid: str, text: str) -> str:
-        return reply_text(self.send_text(openid, text))
 
     def link(self, openid: str, code: str = "101", now=None) -> str:
         entry = self.entry(code)

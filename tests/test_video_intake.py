@@ -6,13 +6,14 @@ import sys
 import time
 
 import pytest
-from rq import Queue
+from rq.registry import StartedJobRegistry
 from sqlalchemy import select
 
 from bot.models import AuditLog, Delivery, MediaFile, ValidationResult
+from bot.queueing import FETCH_CHAT_VIDEO
 from config.settings import PROJECT_ROOT
 from tests.intake_fixtures import entry_for, reply_text
-from tests.faults.support import kill_worker_tree
+from tests.faults.support import kill_worker_tree, requeue_abandoned
 from tests.video_fixtures import cut_short, make_video
 
 def test_a_good_video_is_acknowledged_checked_and_the_verdict_pushed_once(stack, tmp_path):
@@ -216,27 +217,15 @@ def test_a_worker_killed_mid_job_loses_nothing_and_tells_once(stack, tmp_path):
 
 
 def _fetch_started(stack) -> bool:
-    from rq.registry import StartedJobRegistry
-
-    return bool(StartedJobRegistry("default", connection=stack.bot.services.redis).get_job_ids())
+    redis = stack.bot.services.redis
+    return bool(StartedJobRegistry(FETCH_CHAT_VIDEO.queue, connection=redis).get_job_ids())
 
 
 def _requeue_abandoned(stack) -> None:
     """What RQ does on its own, without waiting: a surviving worker's registry cleanup finds
     the dead worker's job abandoned and schedules its retry; the scheduler then enqueues it."""
-    from rq.job import Job
-    from rq.registry import ScheduledJobRegistry, StartedJobRegistry
-
-    redis = stack.bot.services.redis
-    StartedJobRegistry("default", connection=redis).cleanup(timestamp=time.time() + 100000)
-    queue = Queue("default", connection=redis)
-    scheduled = ScheduledJobRegistry(queue=queue)
-    job_ids = [job_id for job_id in scheduled.get_job_ids() if job_id.startswith("fetch-")]
-    assert job_ids, "the abandoned job was not scheduled for a retry"
-    for job_id in job_ids:
-        job = Job.fetch(job_id, connection=redis)
-        scheduled.remove(job)
-        queue.enqueue_job(job)
+    assert requeue_abandoned(stack.bot.services.redis, "fetch-"), \
+        "the abandoned job was not scheduled for a retry"
 
 
 def _wait(check, seconds: float) -> None:

@@ -1,6 +1,7 @@
 """Voting in chat, as a voter reads it: 投票, 投票 <编号>, 排行, through the real webhook."""
 import pytest
 
+from bot.contest.clock import ContestClock
 from tests.voting_helpers import (VOTING_DAY, add_entries, add_followers, contest_yaml,
                                   start_voting_bot, votes_in_db)
 
@@ -84,6 +85,8 @@ def test_follow_not_required_lets_anyone_vote(start_bot, tmp_path):
 ])
 def test_the_window_edges_on_the_contest_clock(start_bot, now, accepted, expected):
     bot = start_voting_bot(start_bot, CONTEST_NOW=now)
+    # Frozen at the edge: a slow machine must not carry 23:59:59 over midnight mid-test.
+    bot.services.clock = ContestClock(bot.services.contest.timezone, now, real_time=lambda: 0.0)
     add_entries(bot.services)
     add_followers(bot.services, ["oEdge"])
     reply = bot.user(openid="oEdge").send_text("投票 101").content

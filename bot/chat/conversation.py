@@ -1,13 +1,16 @@
-"""Conversations declared as state tables, in the manner of python-telegram-bot's ConversationHandler.
+"""Conversations declared as state tables, in the manner of python-telegram-bot's
+ConversationHandler.
 
-A conversation has entry points, states and fallbacks; each is a list of `Route(matcher, callback)`.
-A callback receives a `Turn` and returns a `Step`: the next state (or END) and the template to reply
-with and its context. Callbacks never build strings and never touch HTTP.
+A conversation has entry points, states and fallbacks; each is a list of
+`Route(matcher, callback, to=...)`, `to` naming every state the callback may lead to (STAY and
+END always allowed; the engine refuses any other). A callback receives a `Turn` and returns a
+`Step`: the next state (or END) and the template to reply with and its context. Callbacks never
+build strings and never touch HTTP.
 """
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from collections.abc import Callable
 
 END = "END"
 STAY = "STAY"  # keep the current state (for "ask again")
@@ -32,25 +35,31 @@ class Turn:
     """One inbound message as a callback sees it."""
 
     openid: str
-    msg_type: str  # 'text', 'video', ...; a menu click arrives as the chat word it stands for
+    msg_type: str  # 'text', 'video', 'event'; a menu click arrives as the chat word it stands for
     text: str  # what the user typed, trimmed (not normalised: answers keep their punctuation)
     message: Any  # the wechatpy message
     data: dict
     services: "Services"  # contest, clock, database, redis, queue, settings
     state: str | None = None
     conversation: Any = None  # the Conversation the user is in, if any
+    event: str = ""  # the event, lowercased ('subscribe', 'click', ...), for msg_type 'event'
 
 
-Callback = Callable[[Turn], Step]
+Callback = Callable[[Turn], Step | None]
 Matcher = Callable[[Turn], bool]
 
 
 @dataclass(frozen=True)
 class Route:
-    """A callback and the messages it receives."""
+    """A callback, the messages it receives, and the states it may lead to (in a conversation)."""
 
     matches: Matcher
     callback: Callback
+    to: tuple[str, ...] = ()
+
+    def allows(self, state: str | None) -> bool:
+        """True when a Step to `state` is one this route declares (STAY and END always are)."""
+        return not self.to or state in (STAY, END) or state in self.to
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,12 @@ def msg_types(*types: str) -> Matcher:
 def anything() -> Matcher:
     """Matches every message."""
     return lambda turn: True
+
+
+def events(*names: str) -> Matcher:
+    """Matches the events of these names (lowercase: 'subscribe', 'click', ...)."""
+    accepted = set(names)
+    return lambda turn: turn.msg_type == "event" and turn.event in accepted
 
 
 def first_match(routes: list, turn: Turn) -> Route | None:

@@ -17,6 +17,7 @@ import logging
 import secrets
 import threading
 import time
+from dataclasses import dataclass
 
 import redis
 from redis.exceptions import RedisError
@@ -100,8 +101,22 @@ class LeaseKeeper:
                     log.warning("lease renewal failed: %s", type(error).__name__)
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A delivery's place: `reply` is what to answer at once (an earlier delivery's stored
+    reply, or '' while that one is still working); None means this delivery produces it."""
+
+    key: str
+    token: bytes
+    reply: str | None = None
+
+
 class ReplyOnce:
-    """Runs a message's handler once; every delivery of that message gets the same reply."""
+    """A message's handler runs once; every delivery of that message gets the same reply.
+
+    claim() -> (the caller handles the message) -> remember(claim, reply), or forget(claim)
+    when the answer must not stand for the message (the retry should run it again).
+    """
 
     def __init__(self, client: redis.Redis, ttl_s: int, wait_s: float, replay_ttl_s: int = 600,
                  poll_s: float = 0.02, lease_s: float = LEASE_S):
@@ -111,52 +126,53 @@ class ReplyOnce:
         self.wait_s = wait_s
         self.poll_s = poll_s
         self.lease_ms = int(lease_s * 1000)
-        self.claim = client.register_script(CLAIM)
+        self.claim_script = client.register_script(CLAIM)
         self.keeper = LeaseKeeper(client, self.lease_ms)
 
-    def run(self, key: str, produce, request_id: str = "", digest: str = "") -> str:
-        """The reply for key: produced here if no live delivery holds it, else the stored one.
-
-        digest identifies the message's body: the same request_id with another body is a replay.
-        """
+    def claim(self, key: str, request_id: str = "", digest: str = "") -> Claim:
+        """Claim the message, or get the reply an earlier delivery stored (waiting a little
+        for one still at work). digest identifies the message's body: the same request_id
+        with another body is a replay (Replayed)."""
         token = PENDING + secrets.token_hex(8).encode()
         outcome, stored = self._claim(key, token, request_id, f"{key}#{digest}")
         if outcome == b"replay":
             raise Replayed(key.split(":")[0])
         if outcome == b"stored":
-            return stored.decode("utf-8")
+            return Claim(key, token, stored.decode("utf-8"))
         if outcome == b"claimed":
-            return self._produce(key, token, produce)
-        return self._wait_for_first(key, token, produce)
+            return self._held(key, token)
+        return self._wait_for_first(key, token)
+
+    def remember(self, claim: Claim, reply: str) -> None:
+        """Store the reply for every later delivery of the message, and end the lease."""
+        self.keeper.release(claim.key)
+        self.redis.set(claim.key, reply.encode("utf-8"), ex=self.ttl_s)
+
+    def forget(self, claim: Claim) -> None:
+        """Give the message back unanswered: WeChat's next retry handles it again."""
+        self.keeper.release(claim.key)
+        self.redis.delete(claim.key)
+
+    def _held(self, key: str, token: bytes) -> Claim:
+        self.keeper.hold(key, token)
+        return Claim(key, token)
 
     def _claim(self, key: str, token: bytes, request_id: str = "", identity: str = ""):
         keys = [key, f"signed-request:{request_id}"] if request_id else [key]
-        return self.claim(keys=keys, args=[token, self.lease_ms, self.replay_ttl_s, PENDING,
-                                           identity])
+        return self.claim_script(keys=keys, args=[token, self.lease_ms, self.replay_ttl_s,
+                                                  PENDING, identity])
 
-    def _produce(self, key: str, token: bytes, produce) -> str:
-        self.keeper.hold(key, token)
-        try:
-            reply = produce()
-        except BaseException:
-            self.keeper.release(key)
-            self.redis.delete(key)
-            raise
-        self.keeper.release(key)
-        self.redis.set(key, reply.encode("utf-8"), ex=self.ttl_s)
-        return reply
-
-    def _wait_for_first(self, key: str, token: bytes, produce) -> str:
+    def _wait_for_first(self, key: str, token: bytes) -> Claim:
         deadline = time.monotonic() + self.wait_s
         while time.monotonic() < deadline:
             time.sleep(self.poll_s)
             outcome, stored = self._claim(key, token)
             if outcome == b"stored":
-                return stored.decode("utf-8")
+                return Claim(key, token, stored.decode("utf-8"))
             if outcome == b"claimed":  # the first delivery's lease ran out: its worker died
                 log.warning("took over %s: the first delivery stopped renewing its lease",
                             key.split(":")[0])
-                return self._produce(key, token, produce)
+                return self._held(key, token)
         # The first delivery is still working: an empty answer, WeChat's next retry asks again.
         log.warning("retry of %s answered empty: first delivery not finished", key.split(":")[0])
-        return ""
+        return Claim(key, token, "")

@@ -4,6 +4,7 @@ Nothing here knows about HTTP, signatures or encryption (see bot.chat.webhook).
 """
 import hashlib
 import logging
+from typing import NamedTuple
 
 from redis.exceptions import LockError, RedisError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -11,11 +12,12 @@ from wechatpy import parse_message
 
 from bot.chat.conversation import Turn
 from bot.chat.dedupe import LEASE_S, dedupe_key
-from bot.delivery.send import take_deferred
-from bot.delivery.followers import note_since_unknown
 from bot.chat.render import render_chat
+from bot.db import session_scope
+from bot.delivery.followers import note_since_unknown
+from bot.delivery.send import take_deferred
+from bot.entrants import touch_message
 from bot.wechat.xmlsafe import text_reply
-from handlers.events import EVENT_ROUTES, menu_word
 
 log = logging.getLogger(__name__)
 
@@ -35,35 +37,51 @@ class UnreadableMessage(ValueError):
     """wechatpy cannot read the message (a body our flat XML check let through): a 400."""
 
 
-class _NotRemembered(Exception):
-    """The message could not be handled now (database unreachable): its apology is sent but
-    not stored as its reply, so WeChat's retry of the same MsgId runs the message again."""
+class UserBusy(Exception):
+    """The user's previous message still holds their turn after the wait."""
 
-    def __init__(self, reply_xml: str):
-        super().__init__("database unavailable")
-        self.reply_xml = reply_xml
+
+class Answer(NamedTuple):
+    """The reply XML ('' for none) and whether it stands for the message (a retry gets it) or
+    not (the database was down, the user's turn was taken: the retry runs the message)."""
+
+    xml: str
+    remember: bool = True
 
 
 def handle_inbound(services, xml_text: str, fields: dict, request_id: str = "") -> str:
     """The reply XML for one message ('' for none); retried deliveries share the first reply.
 
-    Raises bot.chat.dedupe.Replayed when request_id (the signed query) came before with another message.
+    Raises bot.chat.dedupe.Replayed when request_id (the signed query) came before with
+    another message.
     """
+    digest = hashlib.sha1(xml_text.encode("utf-8")).hexdigest()[:20]
     try:
-        try:
-            digest = hashlib.sha1(xml_text.encode("utf-8")).hexdigest()[:20]
-            return services.replies.run(dedupe_key(fields),
-                                        lambda: _reply_xml(services, xml_text), request_id,
-                                        digest)
-        except RedisError:
-            log.error("redis unavailable: answering msg_id=%s without retry protection",
-                      fields.get("MsgId", "event"))
-            return _reply_xml(services, xml_text)
-    except _NotRemembered as unhandled:
-        return unhandled.reply_xml
+        claim = services.replies.claim(dedupe_key(fields), request_id, digest)
+    except RedisError:
+        log.error("redis unavailable: answering msg_id=%s without retry protection",
+                  fields.get("MsgId", "event"))
+        return answer(services, xml_text).xml
+    if claim.reply is not None:
+        return claim.reply
+    try:
+        result = answer(services, xml_text)
+    except BaseException:
+        services.replies.forget(claim)
+        raise
+    try:
+        if result.remember:
+            services.replies.remember(claim, result.xml)
+        else:
+            services.replies.forget(claim)
+    except RedisError:  # the reply still goes out; a retry may find no memory of it
+        log.error("redis unavailable: reply to msg_id=%s not remembered",
+                  fields.get("MsgId", "event"))
+    return result.xml
 
 
-def _reply_xml(services, xml_text: str) -> str:
+def answer(services, xml_text: str) -> Answer:
+    """Parse the message and answer it, one message of a user at a time."""
     try:
         message = parse_message(xml_text)
     except Exception as error:  # expat, and MsgType/Event not text (wechatpy calls .lower())
@@ -75,19 +93,15 @@ def _reply_xml(services, xml_text: str) -> str:
         # Never two handlers of one user at once: this message is not handled, and the user is
         # told so (not remembered as its reply: a retry or a resend runs it once the turn is free).
         log.warning("user busy: msg_id=%s answered without handling", message.id)
-        raise _NotRemembered(_reply(render_chat(services.chat_env, "user_busy", {}),
-                                    message)) from None
+        return Answer(_reply(_render(services, "user_busy", {}), message), remember=False)
     except DATABASE_UNAVAILABLE:
         log.exception("database unavailable: msg_id=%s type=%s answered with the apology",
                       message.id, message.type)
-        raise _NotRemembered(_reply(render_chat(services.chat_env, "apology", {}),
-                                    message)) from None
+        return Answer(_reply(_render(services, "apology", {}), message), remember=False)
     except Exception:
         log.exception("handler failed: msg_id=%s type=%s", message.id, message.type)
-        texts = [render_chat(services.chat_env, "apology", {})]
-    if not texts:
-        return ""
-    return _reply(_fit("\n\n".join(texts)), message)
+        texts = [_render(services, "apology", {})]
+    return Answer(_reply(_fit("\n\n".join(texts)), message) if texts else "")
 
 
 def _reply(text: str, message) -> str:
@@ -98,17 +112,7 @@ def _reply(text: str, message) -> str:
 def respond(services, message) -> list:
     """The texts answering one message, in order (empty: no passive reply)."""
     _record_contact(services, message)
-    if message.type == "event":
-        event = message.event.lower()
-        word = menu_word(message) if event == "click" else None
-        if word is None:
-            return _render_steps(services, EVENT_ROUTES.get(event, EVENT_ROUTES["*"])(
-                _turn(services, message, "event", "")))
-        turn = _turn(services, message, "text", word)
-    else:
-        text = (message.content or "").strip() if message.type == "text" else ""
-        turn = _turn(services, message, message.type, text)
-    result = services.chat.handle(turn)
+    result = services.chat.handle(_turn(services, message))
     texts = [_render(services, template, context) for template, context in result.replies]
     return take_deferred(services, message.source) + texts if texts else texts
 
@@ -117,9 +121,6 @@ def _record_contact(services, message) -> None:
     """Last message/event time per user (it opens WeChat's customer-service window). Messages
     are written at most once per CONTACT_WRITE_EVERY_S per user (the hot path pays one Redis
     SET; the 48 h window's edge is known to within that); events, whose window is 60 s, always."""
-    from bot.db import session_scope
-    from bot.entrants import touch_message
-
     event = (getattr(message, "event", "") or "").lower()
     if event in ("subscribe", "subscribe_scan", "unsubscribe"):
         return  # the follow handlers record these
@@ -135,15 +136,11 @@ def _record_contact(services, message) -> None:
         note_since_unknown(services, message.source)
 
 
-def _turn(services, message, msg_type: str, text: str) -> Turn:
-    return Turn(openid=message.source, msg_type=msg_type, text=text, message=message,
-                data={}, services=services)
-
-
-def _render_steps(services, step) -> list:
-    if step is None:
-        return []
-    return [_render(services, step.template, step.context)]
+def _turn(services, message) -> Turn:
+    event = (getattr(message, "event", "") or "").lower()
+    text = (message.content or "").strip() if message.type == "text" else ""
+    return Turn(openid=message.source, msg_type=message.type, text=text, message=message,
+                data={}, services=services, event=event)
 
 
 def _render(services, template: str, context: dict) -> str:
@@ -156,10 +153,6 @@ def _fit(text: str) -> str:
     if len(encoded) <= REPLY_LIMIT_BYTES:
         return text
     return encoded[:REPLY_LIMIT_BYTES].decode("utf-8", "ignore") + "…"
-
-
-class UserBusy(Exception):
-    """The user's previous message still holds their turn after the wait."""
 
 
 class _user_lock:

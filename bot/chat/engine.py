@@ -3,23 +3,31 @@ import time
 from dataclasses import dataclass, field
 
 from bot.chat.conversation import (CONFIRM_CANCEL, END, STAY, Conversation, Route, Step, Turn,
-                              anything, first_match)
+                                   anything, first_match)
 from bot.chat.sessions import ConversationSession, SessionStore
+
+
+class UndeclaredTransition(RuntimeError):
+    """A callback led to a state its route does not declare: the table would not tell the truth."""
 
 
 @dataclass(frozen=True)
 class ChatRoutes:
-    """Everything the bot understands, as tables.
+    """Everything the bot understands, as tables: the one routing table of messages and events.
 
     `always` works in every state of every conversation (取消, 帮助); `commands` work outside a
     conversation; `default` answers what nothing else matched. `confirm_cancel` answers the
-    engine's own "discard the draft?" question.
+    engine's own "discard the draft?" question. `events` answer WeChat's events (follow,
+    unfollow...), outside any conversation; a menu click whose key is in `menu_words` is the
+    chat word it stands for, wherever the user is.
     """
 
     conversations: list
     commands: list
     always: list
     default: Route
+    events: list = field(default_factory=list)
+    menu_words: dict = field(default_factory=dict)
     confirm_cancel: Route | None = None
     expired_note: str = "session_expired"
     resumed_note: str = "conversation_resumed"
@@ -47,6 +55,12 @@ class ChatEngine:
 
     def handle(self, turn: Turn) -> TurnResult:
         """Run the matching callback and return what to say; the session follows its Step."""
+        if turn.msg_type == "event":
+            word = self.routes.menu_words.get(turn.message.key or "") \
+                if turn.event == "click" else None
+            if word is None:
+                return self._answer_event(turn)
+            turn.msg_type, turn.text = "text", word  # a menu click is the chat word it stands for
         session = self.store.load(turn.openid)
         turn.data, turn.state = session.data, session.state
         notes = []
@@ -61,8 +75,19 @@ class ChatEngine:
             if session.expired:
                 notes.append((self.routes.expired_note, {}))
         step = route.callback(turn)
+        if not route.allows(step.state):
+            raise UndeclaredTransition(f"{route.callback.__name__} led to {step.state}, "
+                                       f"not one of {route.to}")
         self._advance(turn, session, conversation, step)
         return TurnResult(notes + list(step.before) + [(step.template, step.context)])
+
+    def _answer_event(self, turn: Turn) -> TurnResult:
+        """An event: its route's answer, if any; sessions are left alone (an unfollow's
+        callback clears its own)."""
+        route = first_match(self.routes.events, turn)
+        step = route.callback(turn) if route else None
+        return TurnResult([] if step is None else list(step.before)
+                          + [(step.template, step.context)])
 
     def _route_in_conversation(self, conversation: Conversation, turn: Turn,
                                session: ConversationSession) -> Route:

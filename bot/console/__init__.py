@@ -5,8 +5,12 @@ from urllib.parse import urlencode
 from flask import current_app, get_flashed_messages, request
 from flask_wtf.csrf import CSRFProtect
 
-from bot.console import labels
+# The page modules attach their routes to the blueprint when imported.
+from bot.console import (auth, dashboard, entries, exports, jury, labels,  # noqa: F401
+                         notices, voting)
+from bot.console.blueprint import console
 from bot.console.users import users_cli
+from bot.entries import state_label
 from bot.privacy import mask_openid
 
 __all__ = ["register_console", "users_cli"]
@@ -14,10 +18,6 @@ __all__ = ["register_console", "users_cli"]
 
 def register_console(app) -> None:
     """Add the console blueprint, its CSRF protection (console forms only) and template filters."""
-    from bot.console import (auth, dashboard, entries, exports, jury,  # noqa: F401  (routes)
-                             notices, voting)
-    from bot.console.blueprint import console
-
     hours = float(app.extensions["contestbot"].settings.get("CONSOLE_SESSION_HOURS", 8))
     # CSRF is checked by the console's own before_request (bot.console.auth): the webhook and
     # the H5 pages have their own rules, so flask-wtf does not check every POST of the app.
@@ -57,7 +57,7 @@ def _query(**changes) -> str:
 def register_filters(app) -> None:
     """Add the console's filters (prefixed so they cannot clash with other blueprints')."""
     app.jinja_env.filters.update({
-        "console_state": labels.state_label,
+        "console_state": state_label,
         "console_verdict": lambda v: labels.VERDICT_LABELS.get(v or "none", v),
         "console_finding": lambda code: labels.FINDING_LABELS.get(code, code),
         "console_signal": lambda kind: labels.SIGNAL_LABELS.get(kind, kind),

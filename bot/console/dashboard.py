@@ -10,7 +10,7 @@ from rq.registry import FailedJobRegistry, StartedJobRegistry
 from sqlalchemy import func, select
 
 from bot.console.blueprint import console, services, with_session
-from bot.redis_conn import QUEUES
+from bot.queueing import QUEUES
 from bot.models import Delivery, Entry, MediaFile, ValidationResult, Vote
 
 log = logging.getLogger(__name__)

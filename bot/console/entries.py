@@ -54,7 +54,7 @@ def screen_entry(db, entry_id: int):
                                    request.form.get("reason", ""), current_user().username,
                                    svc.now())
     db.commit()
-    if screening.queue_push(svc.queue, entry.id, entry.state, line.detail["reason"], str(line.id)):
+    if screening.queue_push(svc.jobs, entry.id, entry.state, line.detail["reason"], str(line.id)):
         flash(f"作品{entry.code}已设为“{'初审通过' if entry.state == 'approved' else '初审未通过'}”，"
               "通知已排队发送给参赛者。", "success")
     return redirect(url_for("console.entry_detail", entry_id=entry.id))

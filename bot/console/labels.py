@@ -3,11 +3,6 @@ from datetime import date, datetime
 
 from bot.answers.duration import duration_text
 
-STATE_LABELS = {
-    "draft": "草稿", "awaiting_video": "待提交视频", "validating": "视频检查中",
-    "video_refused": "视频未通过格式检查", "valid": "待初审", "approved": "初审通过",
-    "rejected": "初审未通过", "finalist": "入围", "withdrawn": "已撤回",
-}
 VERDICT_LABELS = {"pass": "通过", "fail": "未通过", "error": "无法检查", "none": "未检查"}
 ROLE_LABELS = {"organizer": "组织者", "judge": "评委"}
 FINDING_LABELS = {
@@ -32,11 +27,6 @@ ACTION_LABELS = {
     "broadcast.confirm": "确认群发", "broadcast.cancel": "取消群发", "results.compute": "计算结果",
     "results.publish": "公布结果", "results.publish_override": "缺少评分仍公布结果",
 }
-
-
-def state_label(state: str | None) -> str:
-    """The Chinese name of an entry state."""
-    return STATE_LABELS.get(state or "", state or "")
 
 
 def answer_text(contest, field, value) -> str:

@@ -12,30 +12,23 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 
 from bot import audit
+from bot.entries import judged_states
 from bot.models import Entry, Score
 
-ALL_APPROVED = ("approved", "finalist")
-
-
-def jury_states(contest) -> tuple[str, ...]:
-    """Entry states the jury judges (none when the contest has no scoring)."""
-    if contest.scoring is None:
-        return ()
-    return ALL_APPROVED if contest.scoring.finalists == "all_approved" else ("finalist",)
 
 
 def judgeable(contest, entry: Entry) -> bool:
     """True when the jury judges this entry."""
-    return entry.contest_id == contest.id and entry.state in jury_states(contest)
+    return entry.contest_id == contest.id and entry.state in judged_states(contest)
 
 
 def jury_entries(db, contest) -> list[Entry]:
     """The entries the jury judges, by code order."""
-    states = jury_states(contest)
+    states = judged_states(contest)
     if not states:
         return []
     return list(db.scalars(select(Entry).where(
-        Entry.contest_id == contest.id, Entry.state.in_(states), Entry.code.is_not(None))
+        Entry.contest_id == contest.id, Entry.state.in_(sorted(states)), Entry.code.is_not(None))
         .order_by(Entry.id)))
 
 

@@ -8,22 +8,25 @@ import logging
 
 from flask import flash
 from redis.exceptions import RedisError
-from rq import Retry
 
 from bot import audit
 from bot.console.blueprint import ConsoleError
 from bot.console.entry_queries import get_entry
-from bot.console.labels import state_label
+from bot.entries import PASSED_SCREENING, TAKES_VIDEO, state_label
+from bot.models import EntryState
+from bot.queueing import TELL_SCREENING
 
 log = logging.getLogger(__name__)
 
-DECISIONS = {"approve": "approved", "reject": "rejected"}
+DECISIONS = {"approve": EntryState.APPROVED, "reject": EntryState.REJECTED}
+# The states each decision may leave: approving needs a video checked (a refused one with a
+# reason); rejecting is possible until the jury's results.
 LEAVES = {
-    "approved": ("valid", "video_refused", "rejected"),
-    "rejected": ("awaiting_video", "validating", "video_refused", "valid", "approved", "finalist"),
+    EntryState.APPROVED: frozenset({EntryState.VALID, EntryState.VIDEO_REFUSED,
+                                    EntryState.REJECTED}),
+    EntryState.REJECTED: TAKES_VIDEO | PASSED_SCREENING,
 }
 MAX_REASON = 200
-PUSH_JOB = "jobs.screening.push_screening_decision"
 
 
 def check_reason(decision: str, reason: str, previous: str) -> str:
@@ -70,12 +73,11 @@ def set_finalist(db, contest, entry_id: int, mark: bool, actor: str, at):
     return entry
 
 
-def queue_push(queue, entry_id: int, decision: str, reason: str, submission: str) -> bool:
+def queue_push(jobs, entry_id: int, decision: str, reason: str, submission: str) -> bool:
     """Queue the message to the entrant; False (and a warning shown) when Redis is down."""
     try:
-        queue.enqueue(PUSH_JOB, entry_id, decision, reason, submission,
-                      job_id=f"screening-{submission}",
-                      retry=Retry(max=3, interval=[10, 30, 90]))
+        jobs.enqueue(TELL_SCREENING, entry_id, decision, reason, submission,
+                     job_id=f"screening-{submission}")
         return True
     except RedisError as error:
         log.warning("screening push for entry %s not queued: %s", entry_id,

@@ -9,13 +9,14 @@ from sqlalchemy import select
 
 from bot.console.export_layouts import value_of
 from bot.console.labels import (VERDICT_LABELS, answer_text, category_label, kind_label,
-                                local_time, state_label)
+                                local_time)
 from bot.console.xlsx_style import (CENTER, boxed, header_row, new_workbook, put, table_sheet,
                                     title_row, to_bytes, widths)
-from bot.models import Entry, ValidationResult
+from bot.entries import PASSED_SCREENING, state_label
+from bot.models import Entry, EntryState, ValidationResult
 
-SCOPES = {"all": None, "approved": ("approved", "finalist")}
-LEFT_OUT = ("draft", "withdrawn")
+SCOPES = {"all": None, "approved": PASSED_SCREENING}
+LEFT_OUT = (EntryState.DRAFT, EntryState.WITHDRAWN)
 GANSU_HEADERS = ["作品类别", "作品排序", "作品名称", "内容简介（不超过100字）", "创作单位", "推荐单位",
                  "作品编号"]
 
@@ -29,7 +30,7 @@ def export_entries(db, contest, scope: str = "all") -> list[tuple]:
                  .where(Entry.contest_id == contest.id, Entry.code.is_not(None),
                         Entry.state.not_in(LEFT_OUT)).order_by(Entry.id))
     if states:
-        statement = statement.where(Entry.state.in_(states))
+        statement = statement.where(Entry.state.in_(sorted(states)))
     return db.execute(statement).all()
 
 

@@ -8,23 +8,19 @@ Unfollowed people stay in the entrant audiences so their delivery records say wh
 """
 from sqlalchemy import Select, func, select
 
-from bot.models import AUDIENCES, Entrant, Entry, Vote
+from bot.entries import CONFIRMED, judged_states
+from bot.models import AUDIENCES, Entrant, Entry, EntryState, Vote
 
-CONFIRMED = ("awaiting_video", "validating", "video_refused", "valid", "approved", "rejected",
-             "finalist")
 
 
 def _owners(contest_id: str, states) -> Select:
     return (select(Entrant.openid, Entrant.subscribed)
             .where(Entrant.id.in_(select(Entry.entrant_id).where(
-                Entry.contest_id == contest_id, Entry.state.in_(states)))))
+                Entry.contest_id == contest_id, Entry.state.in_(sorted(states))))))
 
 
-def _finalist_states(contest) -> tuple:
-    scoring = getattr(contest, "scoring", None)
-    if scoring is not None and scoring.finalists == "all_approved":
-        return ("approved", "finalist")
-    return ("finalist",)
+def _finalist_states(contest) -> frozenset:
+    return judged_states(contest) or frozenset({EntryState.FINALIST})
 
 
 def audience_query(contest, audience: str) -> Select:
@@ -37,8 +33,8 @@ def audience_query(contest, audience: str) -> Select:
         query = select(Entrant.openid, Entrant.subscribed).where(Entrant.openid.in_(
             select(Vote.voter_openid).where(Vote.contest_id == contest.id)))
     else:
-        states = {"entrants": CONFIRMED, "entrants_without_video": ("awaiting_video",),
-                  "refused": ("video_refused",), "finalists": _finalist_states(contest)}
+        states = {"entrants": CONFIRMED, "entrants_without_video": {EntryState.AWAITING_VIDEO},
+                  "refused": {EntryState.VIDEO_REFUSED}, "finalists": _finalist_states(contest)}
         query = _owners(contest.id, states[audience])
     return query.order_by(Entrant.openid)
 

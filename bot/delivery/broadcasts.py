@@ -10,20 +10,23 @@ reason) or deferred to the reply to their next message.
 import logging
 
 from sqlalchemy import JSON, case, func, literal, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot import audit
 from bot.delivery.audiences import audience_query, audience_size
 from bot.db import session_scope
 from bot.delivery.deferred import note_deferred_ids
-from bot.models import Broadcast, Delivery
-from bot.delivery.planner import utc_now
-from bot.sqlbits import among
+from bot.models import Broadcast, Delivery, utc_now
+from bot.queueing import SEND_BROADCAST
+from bot.sqlbits import among, dialect_insert
 
 log = logging.getLogger(__name__)
 
-INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 COUNTED = ("sent", "failed", "deferred", "skipped")
+
+
+def broadcast_job_id(broadcast_id: int) -> str:
+    """The one job id of a broadcast's fan-out."""
+    return f"broadcast-{broadcast_id}"
 
 
 def create_broadcast(services, *, audience: str, text: str, created_by: str,
@@ -68,8 +71,7 @@ def confirm_broadcast(services, broadcast_id: int, actor: str, enqueue: bool = T
                          utc_now(), recipients=broadcast.recipients)
         state = broadcast.state
     if enqueue and state in ("confirmed", "sending"):
-        from jobs.broadcast import queue_broadcast
-        queue_broadcast(services.queue, broadcast_id)
+        services.jobs.enqueue(SEND_BROADCAST, broadcast_id, job_id=broadcast_job_id(broadcast_id))
     return progress(services, broadcast_id)
 
 
@@ -87,8 +89,7 @@ def _snapshot(session, contest, broadcast: Broadcast) -> None:
         literal(broadcast.id)).where(true())  # SQLite: a WHERE before ON CONFLICT parses
     columns = ["contest_id", "openid", "purpose", "channel", "status", "errmsg", "payload",
                "idempotency_key", "attempts", "created_at", "broadcast_id"]
-    insert = INSERTS[session.get_bind().dialect.name]
-    session.execute(insert(Delivery).from_select(columns, rows)
+    session.execute(dialect_insert(session, Delivery).from_select(columns, rows)
                     .on_conflict_do_nothing(index_elements=["broadcast_id", "openid"]))
     broadcast.recipients = session.scalar(select(func.count()).where(
         Delivery.broadcast_id == broadcast.id))

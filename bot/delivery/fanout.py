@@ -18,7 +18,7 @@ from bot.delivery.broadcasts import mark_recipients, refresh_counters
 from bot.db import session_scope
 from bot.delivery.fanout_single import CUSTOM_CLAIM, send_one_by_one
 from bot.delivery.fanout_mass import MASS_MAX, resend_open_batch, send_mass_group
-from bot.models import Broadcast, Delivery
+from bot.models import Broadcast, Delivery, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def _round(services, api, broadcast_id: int, text: str, batch: int, renew) -> bo
     """Plan and send one batch of pending recipients; False when none is left."""
     renew()
     with session_scope(services.db) as session:
-        pending = planner.pending_reach(session, broadcast_id, planner.utc_now(), batch)
+        pending = planner.pending_reach(session, broadcast_id, utc_now(), batch)
     if not pending:
         return False
     plan = _plan(services, pending)
@@ -108,7 +108,7 @@ def _finish(services, broadcast_id: int) -> dict:
     with session_scope(services.db) as session:
         broadcast = session.get(Broadcast, broadcast_id)
         refresh_counters(session, broadcast)
-        broadcast.state, broadcast.finished_at = "done", planner.utc_now()
+        broadcast.state, broadcast.finished_at = "done", utc_now()
         report = {s: getattr(broadcast, s) for s in ("recipients", "sent", "failed",
                                                       "deferred", "skipped")}
     log.info("broadcast %s done: %s", broadcast_id, report)

@@ -19,16 +19,15 @@ from bot.delivery.broadcasts import update_recipients
 from bot.db import session_scope
 from bot.delivery.deferred import note_deferred_ids
 from bot.delivery.send import TransientDeliveryError
-from bot.models import Broadcast, Delivery
-from bot.delivery.planner import utc_now
+from bot.models import Broadcast, Delivery, utc_now
 from bot.sqlbits import among
 from bot.delivery.tag_mass import send_to_tagged
+from bot.wechat import errors
 
 log = logging.getLogger(__name__)
 
 MASS_MAX = 10000  # openids per mass/send call
 MASS_PER_MINUTE = 60
-NO_MASS_NOW = {45028, 48001, 45009}  # day's mass spent / not allowed / quota: defer the rest
 
 
 def send_mass_group(services, api, broadcast_id: int, group: list, text: str,
@@ -71,13 +70,13 @@ def send_batch(services, api, broadcast_id: int, key: str, ids: list, openids: l
             log.info("mass batch %s (%s openids): msg_id %s", key, len(ids), answer.get("msg_id"))
             break
         except WeChatClientException as error:
-            if error.errcode == 45065:  # this clientmsgid already went: nothing is resent
+            if error.errcode == errors.MASS_ALREADY_SENT:  # this clientmsgid already went: nothing is resent
                 log.info("mass batch %s already sent earlier", key)
                 break
-            if error.errcode == 45009 and attempt < 2:
+            if error.errcode == errors.QUOTA_SPENT and attempt < 2:
                 time.sleep(_seconds_to_next_minute())
                 continue
-            if error.errcode in NO_MASS_NOW:
+            if error.errcode in errors.NO_MASS_NOW:
                 _record(services, broadcast_id, ids, dict(
                     status="deferred", channel="next_reply", attempts=1,
                     errcode=error.errcode, errmsg=str(error.errmsg)))

@@ -17,14 +17,14 @@ from wechatpy.exceptions import WeChatClientException
 
 from bot.delivery.broadcasts import mark_recipients
 from bot.delivery.send import template_body
-from bot.delivery.planner import utc_now
+from bot.models import utc_now
+from bot.wechat import errors
 
 log = logging.getLogger(__name__)
 
 CUSTOM_CLAIM = "custom"
 CHUNK = 200  # recipients per chunk: at most this many end "interrupted" after a crash
-FINAL_ERRORS = (43004, 40003)  # not following / not a user of this account: no other channel
-EXPECTED_ERRORS = FINAL_ERRORS + (45015, 45047, 45009)  # window closed, count spent, quota
+EXPECTED_ERRORS = errors.NOT_REACHABLE | errors.KEEP_FOR_NEXT_REPLY
 
 
 def send_one_by_one(services, api, group: list, text: str, *, channel: str,
@@ -53,7 +53,7 @@ def custom_outcome(api, openid: str, text: str) -> tuple:
         code = error.errcode
         if code not in EXPECTED_ERRORS:
             log.warning("custom send to broadcast recipient failed: %s", code)
-        if code in FINAL_ERRORS:
+        if code in errors.NOT_REACHABLE:
             return "failed", "none", code, str(error.errmsg)
         return "deferred", "next_reply", code, str(error.errmsg)
     except Exception as error:  # the network: it may or may not have gone, so not retried

@@ -15,14 +15,16 @@ import logging
 from datetime import datetime, timedelta, UTC
 
 from redis.exceptions import RedisError
-from rq import Retry
 from sqlalchemy import update
 from wechatpy.exceptions import WeChatClientException
 
 from bot.db import session_scope
 from bot.entrants import record_follow_time, record_unfollow
-from bot.models import Entrant, Vote
+from bot.models import Entrant, Vote, utc_now
+from bot.queueing import FILL_FOLLOW_TIMES
 from bot.delivery.planner import CHINA
+from bot.wechat import errors
+from bot.wechat.client import make_api
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +44,6 @@ ASKED_KEY = "followers:asked:{}"  # one lookup per openid a day, whatever WeChat
 QUOTA_SPENT_KEY = "followers:user-info-quota-spent"
 ASK_AGAIN_AFTER_S = 86400
 BATCH = 100  # user/info/batchget takes at most 100 openids
-JOB = "jobs.followers.fill_follow_times"
 
 
 def note_since_unknown(services, openid: str) -> None:
@@ -52,8 +53,7 @@ def note_since_unknown(services, openid: str) -> None:
                                     DRAIN_QUEUED_KEY, DRAIN_COUNTER_KEY, ASK_AGAIN_AFTER_S,
                                     openid, DRAIN_QUEUED_TTL_S)
         if drain > 0:
-            services.queue.enqueue(JOB, job_id=f"follow-since-{drain}", result_ttl=0,
-                                   retry=Retry(max=3, interval=[10, 60, 300]))
+            services.jobs.enqueue(FILL_FOLLOW_TIMES, job_id=f"follow-since-{drain}")
     except RedisError:
         log.warning("follow-time lookup not queued: redis unavailable")
 
@@ -61,8 +61,6 @@ def note_since_unknown(services, openid: str) -> None:
 def learn_follow_state(services, openid: str) -> None:
     """At a page login (no message proves anything there): a person with no follow record is
     asked about once a day through user/info, so a follower who never wrote can vote."""
-    from bot.wechat.client import make_api
-
     with session_scope(services.db) as session:
         entrant = session.query(Entrant).filter_by(openid=openid).one_or_none()
         if entrant and (entrant.subscribed_at or entrant.unsubscribed_at):
@@ -71,7 +69,7 @@ def learn_follow_state(services, openid: str) -> None:
     try:
         if not services.redis.set(asked, 1, nx=True, ex=ASK_AGAIN_AFTER_S):
             return
-        record_answers(services, [make_api(services).user.get(openid)], _utc_now())
+        record_answers(services, [make_api(services).user.get(openid)], utc_now())
     except Exception as error:  # best effort: the login goes on, the vote rules decide
         log.warning("user/info at page login failed: %s", type(error).__name__)
         _forget(services, asked)  # unanswered: the next login asks again
@@ -97,11 +95,11 @@ def fill_follow_times(services, api, now: datetime | None = None) -> int:
             infos = _ask(api, openids)
         except WeChatClientException as error:
             services.redis.sadd(PENDING_KEY, *openids)
-            if error.errcode != 45009:
+            if error.errcode != errors.QUOTA_SPENT:
                 raise
-            _wait_for_next_day(services, now or _utc_now())
+            _wait_for_next_day(services, now or utc_now())
             break
-        done += record_answers(services, infos, now or _utc_now())
+        done += record_answers(services, infos, now or utc_now())
     return done
 
 
@@ -111,14 +109,14 @@ def _ask(api, openids: list[str]) -> list[dict]:
         try:
             return api.user.get_batch(openids)
         except WeChatClientException as error:
-            if error.errcode != 40003:  # one bad openid fails the batch: ask one by one
+            if error.errcode != errors.NOT_A_USER:  # one bad openid fails the batch: ask one by one
                 raise
     answers = []
     for openid in openids:
         try:
             answers.append(api.user.get(openid))
         except WeChatClientException as error:
-            if error.errcode != 40003:
+            if error.errcode != errors.NOT_A_USER:
                 raise
             log.warning("user/info: an openid is not a user of this account (40003)")
     return answers
@@ -151,9 +149,6 @@ def _wait_for_next_day(services, now: datetime) -> None:
     local = now.astimezone(CHINA)
     tomorrow = (local + timedelta(days=1)).replace(hour=0, minute=5, second=0, microsecond=0)
     services.redis.set(QUOTA_SPENT_KEY, 1, ex=max(60, int((tomorrow - local).total_seconds())))
-    services.queue.enqueue_at(tomorrow, JOB, job_id=f"follow-since-{tomorrow:%Y%m%d}")
+    services.jobs.enqueue_at(FILL_FOLLOW_TIMES, tomorrow,
+                             job_id=f"follow-since-{tomorrow:%Y%m%d}")
     log.warning("user/info daily quota spent; follow times wait until %s", tomorrow.isoformat())
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)

@@ -8,17 +8,15 @@ following "since unknown" (bot.delivery.followers fills the time when it matters
 user/get has a small daily quota (500 calls on a new account): on 45009 the import stops and
 says which next_openid to continue from.
 """
-from datetime import datetime, UTC
 
-from sqlalchemy.dialects import postgresql, sqlite
 from wechatpy.exceptions import WeChatClientException
 
 from bot.db import session_scope
-from bot.models import Entrant
+from bot.models import Entrant, utc_now
+from bot.sqlbits import dialect_insert
 
 PAGE_SIZE = 10_000  # user/get's page
 INSERT_CHUNK = 2_000
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 class ImportStopped(RuntimeError):
@@ -55,14 +53,13 @@ def import_followers(services, api, start: str = "", on_page=None) -> dict:
 def add_followers(services, openids: list[str]) -> int:
     """Record the openids as following since unknown where the bot knew no better; how many
     rows that changed."""
-    now = datetime.now(UTC)
+    now = utc_now()
     added = 0
     with session_scope(services.db) as session:
-        insert = _INSERTS[session.get_bind().dialect.name]
         for start in range(0, len(openids), INSERT_CHUNK):
             rows = [{"openid": openid, "subscribed": True, "first_seen_at": now}
                     for openid in openids[start:start + INSERT_CHUNK]]
-            statement = insert(Entrant).values(rows)
+            statement = dialect_insert(session, Entrant).values(rows)
             result = session.execute(statement.on_conflict_do_update(
                 index_elements=["openid"], set_={"subscribed": True},
                 where=Entrant.subscribed.is_(False) & Entrant.unsubscribed_at.is_(None))

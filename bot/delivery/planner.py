@@ -145,7 +145,3 @@ def choose(reach: Reach, *, account_type: str, has_template: bool, bulk: bool) -
         return "template"
     return "deferred"
 
-
-def utc_now() -> datetime:
-    """Real time, aware UTC: WeChat's windows run on real time, not the contest clock."""
-    return datetime.now(UTC)

@@ -11,44 +11,35 @@ anything else unexpected (5xx, timeouts) raises TransientDeliveryError so the jo
 Bulk sends (mass) are bot.delivery.broadcasts' business; they share these records.
 """
 import logging
-from datetime import datetime, UTC
 
 import requests
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from wechatpy.exceptions import WeChatClientException
 
 from bot.delivery import planner
 from bot.db import session_scope
 from bot.delivery.deferred import forget, may_have_deferred, note_deferred
-from bot.models import Broadcast, Delivery
+from bot.models import Broadcast, Delivery, utc_now
 from bot.privacy import mask_openid
+from bot.sqlbits import dialect_insert
+from bot.wechat.errors import KEEP_FOR_NEXT_REPLY, NOT_REACHABLE
 
 log = logging.getLogger(__name__)
 
-NEXT_CHANNEL = {45015, 45047}  # outside the window / over its count: try the next channel
-KEEP_FOR_NEXT_REPLY = NEXT_CHANNEL | {45009}  # 45009: a daily API quota is spent
-NOT_REACHABLE = {43004, 40003}  # unfollowed / not a user of this account
 IN_FLIGHT = "in flight"  # errmsg while a call is out: still there later = it may have gone
 INTERRUPTED = "interrupted during the send (it may have gone); not resent to avoid a double"
 DEFERRED_REPLY_BUDGET = 1200  # bytes of kept texts one passive reply carries (limit ~2000)
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 class TransientDeliveryError(RuntimeError):
     """WeChat could not take the message now (busy, 5xx, timeout): the job should retry."""
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def insert_ignoring_duplicates(session, rows: list[dict]) -> None:
     """Insert Delivery rows (not a broadcast's); rows whose idempotency key already exists are
     left as they are."""
     if rows:  # executemany: SQLAlchemy batches the rows into multi-row INSERTs itself
-        insert = _INSERTS[session.get_bind().dialect.name]
-        session.execute(insert(Delivery).on_conflict_do_nothing(
+        session.execute(dialect_insert(session, Delivery).on_conflict_do_nothing(
             index_elements=["idempotency_key"], index_where=Delivery.broadcast_id.is_(None)),
             rows)
 
@@ -63,7 +54,7 @@ def _claim(services, openid: str, payload: dict, purpose: str, key: str):
         insert_ignoring_duplicates(session, [dict(
             contest_id=services.contest.id, openid=openid, purpose=purpose, channel="custom",
             status="pending", payload=payload, idempotency_key=key, attempts=0,
-            created_at=_now())])
+            created_at=utc_now())])
         delivery = session.scalars(select(Delivery).where(
             Delivery.idempotency_key == key, Delivery.broadcast_id.is_(None))
             .with_for_update()).one()
@@ -74,7 +65,7 @@ def _claim(services, openid: str, payload: dict, purpose: str, key: str):
             log.warning("delivery %s interrupted during its send; not resent", delivery.id)
             return None
         delivery.attempts += 1
-        reach = planner.reach_of(session, [openid], _now())[openid]
+        reach = planner.reach_of(session, [openid], utc_now())[openid]
         if reach.known and not reach.following:
             return delivery.id, "skip"
         return delivery.id, "custom" if reach.custom_left or not reach.known else "closed"
@@ -128,7 +119,7 @@ def _try(services, delivery_id: int, openid: str, channel: str, call) -> str:
         if not isinstance(error, requests.ReadTimeout):  # a read timeout: it may have gone
             _settle(services, delivery_id, errmsg=type(error).__name__)
         raise TransientDeliveryError(type(error).__name__) from error
-    _settle(services, delivery_id, status="sent", channel=channel, sent_at=_now(), errmsg=None)
+    _settle(services, delivery_id, status="sent", channel=channel, sent_at=utc_now(), errmsg=None)
     return "sent"
 
 
@@ -171,7 +162,7 @@ def take_deferred(services, openid: str, budget: int = DEFERRED_REPLY_BUDGET) ->
             size = len(text.encode("utf-8"))
             if taken and used + size > budget:
                 break  # the rest waits for the reply after this one: nothing is cut off
-            delivery.status, delivery.channel, delivery.sent_at = "sent", "next_reply", _now()
+            delivery.status, delivery.channel, delivery.sent_at = "sent", "next_reply", utc_now()
             taken.append(text)
             used += size
         if len(taken) == len(kept):

@@ -10,10 +10,11 @@ import logging
 
 from wechatpy.exceptions import WeChatClientException
 
+from bot.wechat.errors import TAG_NAME_TAKEN
+
 log = logging.getLogger(__name__)
 
 TAGGING_MAX = 50  # openids per batchtagging call
-TAG_NAME_TAKEN = 45157
 
 
 def send_to_tagged(api, key: str, openids: list, text: str) -> dict:

@@ -5,9 +5,11 @@ bot.h5.media (video, poster); importing bot.h5.pages attaches them all.
 """
 import logging
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.chat.render import cn_date, cn_datetime
+from bot.services import current_services
 from config.settings import PROJECT_ROOT
 
 log = logging.getLogger("bot.h5.pages")  # the name these lines have always been logged under
@@ -16,22 +18,13 @@ WEB_TEMPLATES = PROJECT_ROOT / "templates" / "web"
 h5 = Blueprint("h5", __name__, url_prefix="/h5", template_folder=str(WEB_TEMPLATES))
 
 
-@h5.app_template_filter("h5_date")
-def _h5_date(value) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"
+h5.add_app_template_filter(cn_date, "h5_date")
+h5.add_app_template_filter(cn_datetime, "h5_datetime")
 
 
-@h5.app_template_filter("h5_datetime")
-def _h5_datetime(value) -> str:
-    return f"{_h5_date(value)} {value:%H:%M}"
-
-
-def _services():
-    return current_app.extensions["contestbot"]
-
-
-def _settings() -> dict:
-    return _services().settings
+def current_settings() -> dict:
+    """The settings of the app handling the current request."""
+    return current_services().settings
 
 
 class PageError(Exception):

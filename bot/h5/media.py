@@ -11,13 +11,14 @@ from sqlalchemy import func, select
 
 from bot import voting as votes
 from bot.db import session_scope
-from bot.h5.blueprint import _services, _settings, h5
+from bot.services import current_services
+from bot.h5.blueprint import current_settings, h5
 from bot.models import Entry, MediaFile, ValidationResult
 
 BROWSER_VIDEO_TYPES = {"video/mp4", "video/webm", "video/quicktime", "video/ogg"}
 
 
-def _playable_files(db_session, entry_ids: list[int]) -> dict[int, MediaFile]:
+def playable_files(db_session, entry_ids: list[int]) -> dict[int, MediaFile]:
     """The latest MediaFile that passed validation, per entry id."""
     if not entry_ids:
         return {}
@@ -30,7 +31,7 @@ def _playable_files(db_session, entry_ids: list[int]) -> dict[int, MediaFile]:
 
 
 def _media_root() -> Path:
-    return Path(_settings()["MEDIA_ROOT"]).resolve()
+    return Path(current_settings()["MEDIA_ROOT"]).resolve()
 
 
 def _poster_path(media_file_id: int) -> Path:
@@ -41,13 +42,13 @@ def _preview_path(media_file_id: int) -> Path:
     return _media_root() / "previews" / f"{media_file_id}.mp4"
 
 
-def _poster_url(media: MediaFile | None) -> str | None:
+def poster_url(media: MediaFile | None) -> str | None:
     if media is None or not _poster_path(media.id).is_file():
         return None
     return url_for("h5.poster", media_file_id=media.id)
 
 
-def _video(media: MediaFile | None) -> dict | None:
+def video_of(media: MediaFile | None) -> dict | None:
     if media is None:
         return None
     if _preview_path(media.id).is_file():
@@ -55,7 +56,7 @@ def _video(media: MediaFile | None) -> dict | None:
     else:
         content_type = media.content_type or mimetypes.guess_type(media.path)[0] or "video/mp4"
     return {"url": url_for("h5.media", media_file_id=media.id), "type": content_type,
-            "playable": content_type in BROWSER_VIDEO_TYPES, "poster": _poster_url(media)}
+            "playable": content_type in BROWSER_VIDEO_TYPES, "poster": poster_url(media)}
 
 
 # -- media --------------------------------------------------------------------------------------
@@ -63,7 +64,7 @@ def _video(media: MediaFile | None) -> dict | None:
 def _votable_media(media_file_id: str) -> MediaFile:
     if not media_file_id.isascii() or not media_file_id.isdigit() or len(media_file_id) > 12:
         abort(404)
-    services = _services()
+    services = current_services()
     with session_scope(services.db) as db_session:
         media = db_session.get(MediaFile, int(media_file_id))
         if media is None:
@@ -72,7 +73,7 @@ def _votable_media(media_file_id: str) -> MediaFile:
         if entry is None or entry.contest_id != services.contest.id \
                 or entry.state not in votes.VOTABLE_STATES:
             abort(404)
-        playable = _playable_files(db_session, [entry.id]).get(entry.id)
+        playable = playable_files(db_session, [entry.id]).get(entry.id)
         if playable is None or playable.id != media.id:
             abort(404)
         return media

@@ -30,8 +30,9 @@ from flask import redirect, render_template, url_for
 
 from bot import voting as votes
 from bot.db import session_scope
-from bot.h5.blueprint import WEB_TEMPLATES, PageError, _services, h5
-from bot.h5.media import BROWSER_VIDEO_TYPES, _playable_files, _poster_url, _video, media, poster
+from bot.services import current_services
+from bot.h5.blueprint import WEB_TEMPLATES, PageError, h5
+from bot.h5.media import BROWSER_VIDEO_TYPES, playable_files, poster_url, video_of, media, poster
 from bot.h5.voting import (CSRF_KEY, NONCE_KEY, OPENID_KEY, OUTCOME_STATUS, STATE_MAX_AGE_S,
                            STATE_MAX_LENGTH, csrf_token, current_openid, login, oauth_callback,
                            vote)
@@ -74,16 +75,16 @@ def index():
 @h5.get("/gallery")
 def gallery():
     """Every votable entry with its poster, code and title."""
-    services = _services()
+    services = current_services()
     contest, now = services.contest, services.now()
     info = votes.window(contest, now)
     with session_scope(services.db) as db_session:
         entries = votes.votable_entries(db_session, contest.id)
-        files = _playable_files(db_session, [entry.id for entry in entries])
+        files = playable_files(db_session, [entry.id for entry in entries])
         show_counts = bool(info.voting and info.voting.show_standings)
         counts = votes.vote_counts(db_session, contest.id) if show_counts else {}
         cards = [{"code": entry.code, "title": entry.title or "",
-                  "poster": _poster_url(files.get(entry.id)),
+                  "poster": poster_url(files.get(entry.id)),
                   "votes": counts.get(entry.id, 0)} for entry in entries]
     return render_template("gallery.html", contest=contest, info=info, cards=cards,
                            show_counts=show_counts)
@@ -92,13 +93,13 @@ def gallery():
 @h5.get("/entries/<code>")
 def entry_page(code: str):
     """One entry: the video, the synopsis and the vote button."""
-    services = _services()
+    services = current_services()
     contest, now = services.contest, services.now()
     info = votes.window(contest, now)
     openid = current_openid()
     with session_scope(services.db) as db_session:
         entry = _entry_or_404(db_session, contest, code)
-        media = _playable_files(db_session, [entry.id]).get(entry.id)
+        media = playable_files(db_session, [entry.id]).get(entry.id)
         already = votes.votes_in_period(db_session, contest, openid, now) \
             if openid and info.state == "open" else []
         show_counts = bool(info.voting and info.voting.show_standings)
@@ -108,5 +109,5 @@ def entry_page(code: str):
                 "category": (contest.category(entry.category).name
                              if entry.category and contest.category(entry.category) else "")}
     return render_template("entry.html", contest=contest, info=info, entry=page,
-                           video=_video(media), votes=count, already=already,
+                           video=video_of(media), votes=count, already=already,
                            identified=bool(openid), csrf=csrf_token())

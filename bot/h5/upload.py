@@ -23,22 +23,22 @@ completion in bot.h5.upload_complete. Importing this module attaches every route
 """
 from flask import render_template, url_for
 
-from bot.h5.upload_access import (DEFAULT_MAX_FILE_MB, HOW_TO_GET_A_LINK, TAKES_VIDEO,
-                                  WEB_TEMPLATES, Refusal, Target, _cn_datetime, _resolve,
-                                  _services, h5_upload)
-from bot.h5.upload_chunks import (CHUNK_BYTES, CONTENT_RANGE, MAX_CHUNK_BYTES, _size_text,
+from bot.entries import TAKES_VIDEO, state_label
+from bot.chat.render import cn_datetime
+from bot.h5.upload_access import (DEFAULT_MAX_FILE_MB, HOW_TO_GET_A_LINK, WEB_TEMPLATES, Refusal,
+                                  Target, h5_upload, resolve_link)
+from bot.services import current_services
+from bot.h5.upload_chunks import (CHUNK_BYTES, CONTENT_RANGE, MAX_CHUNK_BYTES, size_text,
                                   chunks, status)
 from bot.h5.upload_complete import CONTENT_TYPE, DONE_TTL_S, complete
 from bot.chat.render import cn_duration
 
 __all__ = ["CHUNK_BYTES", "CONTENT_RANGE", "CONTENT_TYPE", "DEFAULT_MAX_FILE_MB", "DONE_TTL_S",
-           "HOW_TO_GET_A_LINK", "MAX_CHUNK_BYTES", "ORIENTATIONS", "STATE_LABELS", "TAKES_VIDEO",
+           "HOW_TO_GET_A_LINK", "MAX_CHUNK_BYTES", "ORIENTATIONS", "TAKES_VIDEO",
            "WEB_TEMPLATES", "Refusal", "Target", "chunks", "complete", "h5_upload", "page",
            "register_h5_upload", "rule_lines", "status"]
 
 ORIENTATIONS = {"landscape": "横屏", "portrait": "竖屏", "square": "方形"}
-STATE_LABELS = {"awaiting_video": "待提交视频", "validating": "视频检查中",
-                "video_refused": "视频未通过格式检查", "valid": "视频已通过格式检查"}
 
 def register_h5_upload(app) -> None:
     """Add the upload page and its API to the app."""
@@ -48,15 +48,15 @@ def register_h5_upload(app) -> None:
 @h5_upload.get("/<token>")
 def page(token: str):
     """The upload page of one entry."""
-    target = _resolve(token)
+    target = resolve_link(token)
     return render_template(
-        "upload.html", problem=None, contest=_services().contest, target=target,
-        category=_services().contest.category(target.category) if target.category else None,
-        state_label=STATE_LABELS.get(target.state, target.state),
+        "upload.html", problem=None, contest=current_services().contest, target=target,
+        category=current_services().contest.category(target.category) if target.category else None,
+        state_label=state_label(target.state),
         rules=rule_lines(target.rules), manual_checks=list(target.rules.manual_checks),
-        max_bytes=target.max_bytes, max_text=_size_text(target.max_bytes),
-        chunk_bytes=CHUNK_BYTES, deadline=_cn_datetime(target.collection.end),
-        expires=_cn_datetime(target.grant.expires_at),
+        max_bytes=target.max_bytes, max_text=size_text(target.max_bytes),
+        chunk_bytes=CHUNK_BYTES, deadline=cn_datetime(target.collection.end),
+        expires=cn_datetime(target.grant.expires_at),
         status_url=url_for(".status", token=token), chunks_url=url_for(".chunks", token=token),
         complete_url=url_for(".complete", token=token))
 
@@ -87,5 +87,5 @@ def rule_lines(rules) -> list[str]:
     if rules.audio_required:
         lines.append("须有声音")
     if rules.max_file_mb:
-        lines.append(f"文件大小不超过{_size_text(int(rules.max_file_mb * 1024 * 1024))}")
+        lines.append(f"文件大小不超过{size_text(int(rules.max_file_mb * 1024 * 1024))}")
     return lines

@@ -7,12 +7,15 @@ until the collection phase ends on the contest clock; bot.h5.upload describes ev
 import logging
 from dataclasses import dataclass
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from bot.chat.render import cn_datetime
 from bot.db import session_scope
+from bot.services import current_services
+from bot.entries import TAKES_VIDEO
 from bot.video.store import media_root
 from bot.models import Entry
 from bot.h5.upload_links import LinkExpired, LinkInvalid, read_upload_token
@@ -25,7 +28,6 @@ WEB_TEMPLATES = PROJECT_ROOT / "templates" / "web"
 h5_upload = Blueprint("h5_upload", __name__, url_prefix="/h5/upload",
                       template_folder=str(WEB_TEMPLATES))
 
-TAKES_VIDEO = ("awaiting_video", "validating", "video_refused", "valid")
 DEFAULT_MAX_FILE_MB = 4096  # when a contest sets no max_file_mb (as jobs.media does)
 HOW_TO_GET_A_LINK = "请在公众号对话中回复“上传”获取新的上传链接。"
 
@@ -58,21 +60,14 @@ class Target:
         return int((self.rules.max_file_mb or DEFAULT_MAX_FILE_MB) * 1024 * 1024)
 
 
-def _services():
-    return current_app.extensions["contestbot"]
-
-
-def _store(services) -> UploadStore:
+def open_store(services) -> UploadStore:
+    """The partial uploads of this app's MEDIA_ROOT."""
     return UploadStore(media_root(services.settings), services.redis)
 
 
-def _cn_datetime(value) -> str:
-    return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
-
-
-def _resolve(token: str) -> Target:
+def resolve_link(token: str) -> Target:
     """The entry a link is for, after every check a link must pass (Refusal otherwise)."""
-    services = _services()
+    services = current_services()
     now = services.now()
     contest = services.contest
     try:
@@ -82,7 +77,7 @@ def _resolve(token: str) -> Target:
                       ) from None
     except LinkExpired as expired:
         _check_deadline(contest.phase("collection"), now)  # the more useful answer, if both
-        raise Refusal(410, "link_expired", f"链接已于{_cn_datetime(expired.expired_at)}过期"
+        raise Refusal(410, "link_expired", f"链接已于{cn_datetime(expired.expired_at)}过期"
                       f"（链接48小时内有效）。" + HOW_TO_GET_A_LINK) from None
     if grant.contest_id != contest.id:
         raise Refusal(410, "other_contest", "该链接属于另一届比赛，已不能使用。")
@@ -108,7 +103,7 @@ def _check_deadline(collection, now) -> None:
         raise Refusal(410, "no_collection", "本次活动不征集作品视频。")
     if now > collection.end:
         raise Refusal(410, "deadline_passed",
-                      f"作品征集已于{_cn_datetime(collection.end)}截止，不再接收或替换视频。",
+                      f"作品征集已于{cn_datetime(collection.end)}截止，不再接收或替换视频。",
                       deadline=collection.end.isoformat())
 
 
@@ -130,7 +125,7 @@ def _is_page() -> bool:
 def _answer(status: int, code: str, message: str, **extra):
     if _is_page():
         return render_template("upload.html", problem={"code": code, "message": message},
-                               contest=_services().contest), status
+                               contest=current_services().contest), status
     return jsonify(error=code, message=message, **extra), status
 
 

@@ -9,24 +9,25 @@ import unicodedata
 
 from flask import jsonify, request
 
-from bot.h5.upload_access import Refusal, Target, _resolve, _services, _store, h5_upload
+from bot.h5.upload_access import Refusal, Target, resolve_link, open_store, h5_upload
 from bot.video.quota import (QuotaExceeded, check_room, entrant_entries, entrant_lock, size_text,
                              usage)
 from bot.h5.upload_store import UploadBusy, upload_id
+from bot.services import current_services
 
 CHUNK_BYTES = 2 * 1024 * 1024  # what the page sends per request
 MAX_CHUNK_BYTES = 8 * 1024 * 1024  # the most one request may carry
 CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d{1,15})-(\d{1,15})/(\d{1,15})\s*$")
 
 
-def _file_name(raw) -> str:
+def file_name(raw) -> str:
     """The file's name as the browser gave it, tidied (it only keys the upload)."""
     name = unicodedata.normalize("NFC", str(raw or ""))
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
     return name[:200] or "video"
 
 
-def _declared_size(raw) -> int:
+def declared_size(raw) -> int:
     try:
         size = int(str(raw).strip())
     except (TypeError, ValueError):
@@ -36,48 +37,47 @@ def _declared_size(raw) -> int:
     return size
 
 
-def _check_size(target: Target, size: int) -> None:
+def check_size(target: Target, size: int) -> None:
     if size > target.max_bytes:
         raise Refusal(413, "too_large",
-                      f"文件大小{_size_text(size)}，超过本赛{_size_text(target.max_bytes)}上限，"
+                      f"文件大小{size_text(size)}，超过本赛{size_text(target.max_bytes)}上限，"
                       "请压缩后再上传。", max_bytes=target.max_bytes)
 
 
-_size_text = size_text
 
 
 def _check_quota(target: Target, part, size: int) -> None:
     """Refuse (413) a new upload past the entrant's storage cap or uploads in flight.
 
     Call it holding the entrant's lock when the bytes are then taken."""
-    services = _services()
+    services = current_services()
     entries = entrant_entries(services.db, services.contest.id, target.openid)
-    current = usage(_store(services).root, services.contest.id, entries, skip=part)
+    current = usage(open_store(services).root, services.contest.id, entries, skip=part)
     try:
         check_room(services.contest.entrant_limits, current, size, new_upload=True)
     except QuotaExceeded as over:
         raise Refusal(413, over.reason, over.message, **over.extra) from None
 
 
-def _upload_of(target: Target, name: str, size: int):
-    uid = upload_id(_services().contest.id, target.entry_id, target.grant.openid_tag, name, size)
-    store = _store(_services())
-    return store, uid, store.part_path(_services().contest.id, target.entry_id, uid, size)
+def upload_of(target: Target, name: str, size: int):
+    uid = upload_id(current_services().contest.id, target.entry_id, target.grant.openid_tag, name, size)
+    store = open_store(current_services())
+    return store, uid, store.part_path(current_services().contest.id, target.entry_id, uid, size)
 
 
-def _done_key(uid: str) -> str:
+def done_key(uid: str) -> str:
     return f"upload-done:{uid}"
 
 
 @h5_upload.get("/<token>/status")
 def status(token: str):
     """How many bytes of this file the server has (0 for a new upload)."""
-    target = _resolve(token)
-    name, size = _file_name(request.args.get("name")), _declared_size(request.args.get("size"))
-    _check_size(target, size)
-    store, uid, part = _upload_of(target, name, size)
+    target = resolve_link(token)
+    name, size = file_name(request.args.get("name")), declared_size(request.args.get("size"))
+    check_size(target, size)
+    store, uid, part = upload_of(target, name, size)
     offset = store.offset(part)
-    done = None if offset else _services().redis.get(_done_key(uid))
+    done = None if offset else current_services().redis.get(done_key(uid))
     if not offset and not done and store.is_locked(uid):
         raise UploadBusy(uid)  # another tab is completing this file (or starting it): ask again
     if not offset and not done:
@@ -89,21 +89,21 @@ def status(token: str):
 @h5_upload.put("/<token>/chunks")
 def chunks(token: str):
     """Append one chunk at the current offset."""
-    target = _resolve(token)
+    target = resolve_link(token)
     match = CONTENT_RANGE.match(request.headers.get("Content-Range", ""))
     if not match:
         raise Refusal(400, "bad_range", "缺少或无法识别 Content-Range（bytes 起点-终点/总大小）。")
     start, end, total = (int(group) for group in match.groups())
     if total <= 0 or start > end or end >= total:
         raise Refusal(400, "bad_range", "Content-Range 不正确。")
-    _check_size(target, total)  # cut off early: before a byte of the body is read
+    check_size(target, total)  # cut off early: before a byte of the body is read
     length = end - start + 1
     if length > MAX_CHUNK_BYTES:
         raise Refusal(413, "chunk_too_large", "单次上传的数据块过大。", max_chunk=MAX_CHUNK_BYTES)
     if request.content_length != length:
         raise Refusal(400, "length_mismatch", "数据块长度与 Content-Range 不符。")
-    name = _file_name(request.args.get("name"))
-    store, uid, part = _upload_of(target, name, total)
+    name = file_name(request.args.get("name"))
+    store, uid, part = upload_of(target, name, total)
     # The chunk is read whole before the lock is taken (a slow phone must not hold it), and
     # read even when out of order, so the client reliably gets the 409 with the offset.
     request.max_content_length = MAX_CHUNK_BYTES
@@ -111,15 +111,15 @@ def chunks(token: str):
     if len(data) != length:
         raise Refusal(400, "length_mismatch", "数据块不完整，请重试。", offset=store.offset(part))
     if start == 0:
-        store.sweep(_services().contest.id, target.entry_id, keep=uid)
-    redis = _services().redis
+        store.sweep(current_services().contest.id, target.entry_id, keep=uid)
+    redis = current_services().redis
 
     def append() -> int:
         return store.append(part, uid, start, data,
-                            already_done=lambda: total if redis.exists(_done_key(uid)) else 0)
+                            already_done=lambda: total if redis.exists(done_key(uid)) else 0)
 
-    if start != 0 or store.offset(part) or redis.exists(_done_key(uid)):
+    if start != 0 or store.offset(part) or redis.exists(done_key(uid)):
         return jsonify(offset=append(), size=total)
-    with entrant_lock(redis, _services().contest.id, target.grant.openid_tag):
+    with entrant_lock(redis, current_services().contest.id, target.grant.openid_tag):
         _check_quota(target, part, total)  # a new partial file reserves its declared size
         return jsonify(offset=append(), size=total)

@@ -14,10 +14,13 @@ from sqlalchemy import select
 
 from bot import audit
 from bot.db import session_scope
-from bot.h5.upload_access import TAKES_VIDEO, Refusal, Target, _resolve, _services, h5_upload
-from bot.h5.upload_chunks import _check_size, _declared_size, _done_key, _file_name, _upload_of
-from bot.models import Entry
+from bot.services import current_services
+from bot.entries import TAKES_VIDEO
+from bot.h5.upload_access import Refusal, Target, resolve_link, h5_upload
+from bot.h5.upload_chunks import check_size, declared_size, done_key, file_name, upload_of
+from bot.models import Entry, EntryState
 from bot.privacy import mask_openid
+from bot.video.intake import queue_validation, record_media_file
 from bot.h5.upload_store import OffsetMismatch
 
 log = logging.getLogger("bot.h5.upload")  # the name these lines have always been logged under
@@ -29,21 +32,19 @@ CONTENT_TYPE = re.compile(r"^[A-Za-z0-9][\w.+-]{0,63}/[\w.+-]{1,63}$")
 @h5_upload.post("/<token>/complete")
 def complete(token: str):
     """Check the size, move the file into place, record it and queue its validation."""
-    from jobs.media import queue_validation, record_media_file
-
-    target = _resolve(token)
+    target = resolve_link(token)
     body = request.get_json(silent=True) or {}
-    name, size = _file_name(body.get("name")), _declared_size(body.get("size"))
-    _check_size(target, size)
+    name, size = file_name(body.get("name")), declared_size(body.get("size"))
+    check_size(target, size)
     content_type = str(body.get("content_type") or "")
     content_type = content_type if CONTENT_TYPE.match(content_type) else None
-    services = _services()
-    store, uid, part = _upload_of(target, name, size)
+    services = current_services()
+    store, uid, part = upload_of(target, name, size)
     with store.locked(uid):  # held to the end: a second tab's completion waits, then sees done
         try:
             stored = store.move_into_place(part, services.contest.id, target.entry_id, size)
         except OffsetMismatch as mismatch:
-            done = services.redis.get(_done_key(uid)) if mismatch.offset == 0 else None
+            done = services.redis.get(done_key(uid)) if mismatch.offset == 0 else None
             if done:  # completed already (a lost answer, or another tab)
                 first = json.loads(done)
                 return jsonify(complete=True, code=target.code, submission=first["submission"],
@@ -58,8 +59,8 @@ def complete(token: str):
             raise
         submission = f"upload-{uid[:12]}-{uuid.uuid4().hex[:12]}"
         replacing = _mark_validating(services, target, media_file_id)
-        queue_validation(services.queue, media_file_id, submission=submission)
-        services.redis.set(_done_key(uid), json.dumps({"submission": submission,
+        queue_validation(services, media_file_id, submission=submission)
+        services.redis.set(done_key(uid), json.dumps({"submission": submission,
                                                        "replacing": replacing}), ex=DONE_TTL_S)
     log.info("upload %s of entry %s complete (%s bytes) by %s", uid, target.entry_id,
              stored.size_bytes, mask_openid(target.openid))
@@ -77,7 +78,7 @@ def _mark_validating(services, target: Target, media_file_id: int) -> bool:
                      entry.id, services.now(), previous=entry.state, replacing=replacing,
                      source="upload", media_file=media_file_id)
         if entry.state in TAKES_VIDEO:
-            entry.state = "validating"
+            entry.state = EntryState.VALIDATING.value
     return replacing
 
 

@@ -15,7 +15,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from bot import voting as votes
 from bot.delivery.followers import learn_follow_state
-from bot.h5.blueprint import PageError, _services, _settings, h5
+from bot.h5.blueprint import PageError, current_settings, h5
+from bot.services import current_services
 from bot.wechat.oauth import OAuthError, authorize_url, exchange_code
 from bot.privacy import mask_openid
 
@@ -72,11 +73,11 @@ def _login_redirect(next_url: str, vote_code: str = ""):
     if len(state) > STATE_MAX_LENGTH:
         state = _serializer().dumps([url_for("h5.gallery"), nonce, vote_code])
     callback = _public_base() + url_for("h5.oauth_callback")
-    return redirect(authorize_url(_settings(), callback, state), 303)
+    return redirect(authorize_url(current_settings(), callback, state), 303)
 
 
 def _public_base() -> str:
-    return _settings()["PUBLIC_BASE_URL"].rstrip("/")
+    return current_settings()["PUBLIC_BASE_URL"].rstrip("/")
 
 
 def current_openid() -> str | None:
@@ -105,7 +106,7 @@ def oauth_callback():
     if not expected or not hmac.compare_digest(str(nonce).encode(), expected.encode()):
         raise PageError(400, "链接已失效", "登录链接不属于本次访问，请返回作品页面重新投票。")
     try:
-        identity = exchange_code(_settings(), code)
+        identity = exchange_code(current_settings(), code)
     except OAuthError as error:
         if error.bad_code or error.errcode is not None:
             raise PageError(400, "授权已失效",
@@ -113,7 +114,7 @@ def oauth_callback():
         raise PageError(502, "暂时无法连接微信", "暂时无法向微信确认您的身份，请稍后再试。") from None
     session[OPENID_KEY] = identity.openid
     log.info("h5 login: voter=%s", mask_openid(identity.openid))
-    learn_follow_state(_services(), identity.openid)
+    learn_follow_state(current_services(), identity.openid)
     if vote_code:
         return _cast(str(vote_code), identity.openid)
     return redirect(_safe_next(next_url), 303)
@@ -136,7 +137,7 @@ def vote(code: str):
 
 def _cast(code: str, openid: str):
     """Cast this browser's vote for code and show the outcome."""
-    services = _services()
+    services = current_services()
     contest = services.contest
     user_agent = (request.user_agent.string or "")[:512] or None
     with services.db_engine.begin() as connection:

@@ -1,6 +1,7 @@
 """Contest entries and what hangs off them: video files, their validation, jury scores."""
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (JSON, BigInteger, ForeignKey, Index, Integer, Numeric,
@@ -14,8 +15,22 @@ from bot.models.columns import UtcDateTime, named, one_of, utc_now
 if TYPE_CHECKING:
     from bot.models.people import Entrant
 
-ENTRY_STATES = ("draft", "awaiting_video", "validating", "video_refused", "valid", "approved",
-                "rejected", "finalist", "withdrawn")
+
+class EntryState(StrEnum):
+    """Where an entry stands; stored as its value (the column's CHECK lists every one)."""
+
+    DRAFT = "draft"
+    AWAITING_VIDEO = "awaiting_video"
+    VALIDATING = "validating"
+    VIDEO_REFUSED = "video_refused"
+    VALID = "valid"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    FINALIST = "finalist"
+    WITHDRAWN = "withdrawn"
+
+
+ENTRY_STATES = tuple(state.value for state in EntryState)
 MEDIA_SOURCES = ("chat", "upload")
 VERDICTS = ("pass", "fail", "error")
 
@@ -45,7 +60,7 @@ class Entry(Base):
     # (top-level changes are tracked; a nested list or dict must be reassigned).
     form: Mapped[dict[str, Any]] = mapped_column(MutableDict.as_mutable(JSON), default=dict)
     pledges_accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    state: Mapped[str] = mapped_column(String(16), default="draft")
+    state: Mapped[str] = mapped_column(String(16), default=EntryState.DRAFT.value)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -3,6 +3,15 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from bot.console import users_cli
+from bot.contest import ContestConfigError, load_contest
+from bot.delivery.followers_import import ImportStopped, import_followers
+from bot.ops.migrate import upgrade_to_head
+from bot.ops.notices_cli import notices_cli
+from bot.queueing import MENU_JOB_ID, PUBLISH_MENU
+from bot.wechat.client import make_api
+from bot.wechat.errors import QUOTA_SPENT
+
 contest_cli = AppGroup("contest", help="Check and inspect contest YAML files.")
 db_cli = AppGroup("db", help="Database schema.")
 menu_cli = AppGroup("menu", help="The account's custom menu.")
@@ -13,8 +22,6 @@ followers_cli = AppGroup("followers", help="The account's followers, as WeChat l
 @click.argument("ref")
 def check_contest(ref: str) -> None:
     """Validate a contest YAML (an id or a path) and summarise its phases."""
-    from bot.contest import ContestConfigError, load_contest
-
     try:
         contest = load_contest(ref)
     except ContestConfigError as error:
@@ -28,8 +35,6 @@ def check_contest(ref: str) -> None:
 @db_cli.command("upgrade")
 def upgrade_database() -> None:
     """Apply every Alembic migration to DATABASE_URL."""
-    from bot.ops.migrate import upgrade_to_head
-
     upgrade_to_head(current_app.extensions["contestbot"].settings["DATABASE_URL"])
     click.echo("database is at the latest revision")
 
@@ -37,9 +42,7 @@ def upgrade_database() -> None:
 @menu_cli.command("publish")
 def publish_menu_command() -> None:
     """Queue publishing the custom menu to WeChat (the worker makes the call)."""
-    from jobs.menu import queue_publish_menu
-
-    if queue_publish_menu(current_app.extensions["contestbot"].queue):
+    if current_app.extensions["contestbot"].jobs.enqueue(PUBLISH_MENU, job_id=MENU_JOB_ID):
         click.echo("queued menu-publish")
     else:
         click.echo("menu-publish is already queued")
@@ -49,9 +52,6 @@ def publish_menu_command() -> None:
 @click.option("--from", "start", default="", help="Continue from this next_openid.")
 def import_followers_command(start: str) -> None:
     """Record every follower (user/get) so follower audiences include those who never wrote."""
-    from bot.delivery.followers_import import ImportStopped, import_followers
-    from bot.wechat.client import make_api
-
     def report(progress: dict) -> None:
         click.echo(f"page {progress['pages']}: {progress['seen']} of {progress['total']} "
                    f"followers, {progress['added']} newly recorded as following")
@@ -60,7 +60,7 @@ def import_followers_command(start: str) -> None:
     try:
         progress = import_followers(services, make_api(services), start, on_page=report)
     except ImportStopped as stopped:
-        hint = " (the day's user/get quota is spent)" if stopped.errcode == 45009 else ""
+        hint = " (the day's user/get quota is spent)" if stopped.errcode == QUOTA_SPENT else ""
         raise click.ClickException(
             f"WeChat answered errcode {stopped.errcode}{hint}; {stopped.progress['added']} "
             f"imported; run again later with --from '{stopped.next_openid}'") from None
@@ -70,8 +70,5 @@ def import_followers_command(start: str) -> None:
 
 def register_cli(app) -> None:
     """Attach the operator command groups to the app."""
-    from bot.console import users_cli
-    from bot.ops.notices_cli import notices_cli
-
     for group in (contest_cli, db_cli, menu_cli, followers_cli, notices_cli, users_cli):
         app.cli.add_command(group)

@@ -24,6 +24,7 @@ import requests
 from bot.contest.clock import parse_contest_now
 from bot.contest import load_contest
 from bot.ops.supervisor import Supervisor
+from bot.queueing import MENU_JOB_ID, PUBLISH_MENU, JobQueue
 from bot.ops.migrate import upgrade_to_head
 from bot.redis_conn import connect_redis, embedded_redis, embedded_redis_url
 from config.settings import INSTANCE_DIR, load_settings
@@ -93,7 +94,7 @@ def commands(env: dict) -> dict[str, list[str]]:
     return {
         "web": [python, "-m", "gunicorn", "--workers", "2", "--worker-class", "gthread",
                 "--threads", "8", "--bind", env["BIND"], "--timeout", "30",
-                "bot.app:create_app()"],
+                "wsgi:create_app()"],
         "worker": [python, "-m", "jobs.worker"],
         "wechat": [python, "-m", "simulator"],
     }
@@ -200,11 +201,7 @@ def main() -> int:
 
 def queue_menu_publishing(redis_client) -> None:
     """Have the worker publish the account's menu to the (fake) platform once it starts."""
-    from rq import Queue
-
-    from jobs.menu import queue_publish_menu
-
-    queue_publish_menu(Queue("default", connection=redis_client))
+    JobQueue(redis_client).enqueue(PUBLISH_MENU, job_id=MENU_JOB_ID)
 
 
 def banner(env: dict, settings: dict) -> str:

@@ -9,6 +9,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
+from config.settings import load_settings
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
@@ -67,8 +69,6 @@ def revision_of(connection) -> str | None:
 
 def main() -> None:
     """`python -m bot.ops.migrate` (the Procfile's release step): upgrade DATABASE_URL to head."""
-    from config.settings import load_settings
-
     database_url = load_settings()["DATABASE_URL"]
     upgrade_to_head(database_url)
     print(f"database at revision {current_revision(database_url)}", flush=True)

@@ -4,12 +4,20 @@ publish_results marks the sheet published (one per contest: a unique constraint)
 job that tells every entrant of a confirmed entry their own result, once per entry (Delivery key
 "result:<sheet>:<entry>"), by the planner's channels (kept for their next message if need be).
 """
+import logging
+
 from sqlalchemy import select
 
 from bot import audit
-from bot.delivery.audiences import CONFIRMED
+from bot.chat.render import render_chat
 from bot.db import session_scope
+from bot.delivery.send import deliver
+from bot.entries import CONFIRMED
 from bot.models import Entry, ResultRow, ResultSheet
+from bot.queueing import TELL_RESULTS
+from bot.wechat.client import make_api
+
+log = logging.getLogger(__name__)
 
 
 def _award_names(contest) -> dict:
@@ -57,8 +65,7 @@ def publish_results(services, sheet_id: int, actor: str, enqueue: bool = True) -
             audit.record(session, actor, "results.publish", "result_sheet", sheet.id,
                          services.now())
     if enqueue:
-        from jobs.results import queue_personal_results
-        queue_personal_results(services.queue, sheet_id)
+        services.jobs.enqueue(TELL_RESULTS, sheet_id, job_id=f"results-{sheet_id}")
     return review(services, sheet_id)
 
 
@@ -93,9 +100,24 @@ def personal_results(services, sheet_id: int) -> list[dict]:
             select(ResultRow).where(ResultRow.sheet_id == sheet_id))}
         names = _award_names(services.contest)
         entries = session.scalars(select(Entry).where(
-            Entry.contest_id == services.contest.id, Entry.state.in_(CONFIRMED))
+            Entry.contest_id == services.contest.id, Entry.state.in_(sorted(CONFIRMED)))
             .order_by(Entry.id)).all()
         return [{"entry_id": entry.id, "openid": entry.entrant.openid, "code": entry.code,
                  "title": entry.title,
                  "row": _row(rows[entry.id], entry, names) if entry.id in rows else None}
                 for entry in entries]
+
+
+def tell_personal_results(services, sheet_id: int) -> dict:
+    """Deliver every entrant's own result of the published sheet once per entry; counts by
+    outcome (the TELL_RESULTS job)."""
+    api, outcomes = make_api(services), {}
+    for item in personal_results(services, sheet_id):
+        template = "result_personal" if item["row"] else "result_not_finalist"
+        text = render_chat(services.chat_env, template, {"contest": services.contest, **item})
+        outcome = deliver(services, api, item["openid"], text, purpose=f"result:{sheet_id}",
+                          key=f"result:{sheet_id}:{item['entry_id']}",
+                          title=services.contest.name, template_kind="result")
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    log.info("personal results of sheet %s: %s", sheet_id, outcomes)
+    return outcomes

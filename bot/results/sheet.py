@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select, update
 
+from bot.entries import judged_states
 from bot import audit
 from bot.db import session_scope
 from bot.models import Entry, ResultRow, ResultSheet, Score, Vote, VoteInvalidation
@@ -47,12 +48,6 @@ class Line:
 
 def _round(value) -> Decimal:
     return Decimal(value).quantize(PLACES, rounding=ROUND_HALF_UP)
-
-
-def finalist_states(contest) -> tuple:
-    """Entry states that count as finalists for this contest."""
-    return ("approved", "finalist") if contest.scoring.finalists == "all_approved" \
-        else ("finalist",)
 
 
 def jury_scores(session, entry_ids: list, scoring) -> dict:
@@ -126,7 +121,7 @@ def assign_awards(contest, ranked: list) -> None:
 def compute_lines(session, contest) -> list:
     """The ranked, awarded lines of every finalist of the contest."""
     entries = session.execute(select(Entry.id, Entry.confirmed_at).where(
-        Entry.contest_id == contest.id, Entry.state.in_(finalist_states(contest)))).all()
+        Entry.contest_id == contest.id, Entry.state.in_(sorted(judged_states(contest))))).all()
     ids = [entry_id for entry_id, _ in entries]
     jury = jury_scores(session, ids, contest.scoring)
     votes = vote_counts(session, contest.id, ids)

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from bot.contest.schema import at_second
+from bot.entries import PASSED_SCREENING
 from bot.models import PERIOD_CONTEST
 
-VOTABLE_STATES = ("approved", "finalist")
+VOTABLE_STATES = PASSED_SCREENING  # only screened entries are shown and voted for
 CHANNELS = ("chat", "page")
 
 # What cast_vote decided; the chat and the page each have one answer per status.

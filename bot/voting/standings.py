@@ -29,7 +29,7 @@ def _entry_ref(entry: Entry) -> EntryRef:
 def votable_entries(session: Session, contest_id: str) -> list[Entry]:
     """Entries that passed screening, by code (numeric codes in numeric order)."""
     entries = session.scalars(select(Entry).where(
-        Entry.contest_id == contest_id, Entry.state.in_(VOTABLE_STATES),
+        Entry.contest_id == contest_id, Entry.state.in_(sorted(VOTABLE_STATES)),
         Entry.code.is_not(None))).all()
     return sorted(entries, key=lambda e: _code_key(e.code))
 

@@ -7,10 +7,11 @@ import redis
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+from bot.wechat.errors import TOKEN_ERRORS
+
 log = logging.getLogger(__name__)
 
 WECHAT_ORIGIN = "https://api.weixin.qq.com"
-TOKEN_ERRORS = {40001, 40014, 42001}  # invalid credential, invalid token, expired token
 
 # Delete the cached token only if it is still the one that failed (another process may have
 # replaced it already).

@@ -11,10 +11,11 @@ from urllib.parse import urlencode
 
 import requests
 
+from bot.wechat.errors import OAUTH_CODE_REFUSED
+
 log = logging.getLogger(__name__)
 
 SCOPE = "snsapi_base"
-INVALID_CODE = (40029, 40163, 41008)  # invalid or expired code, code already used, missing code
 
 
 class OAuthError(Exception):
@@ -27,7 +28,7 @@ class OAuthError(Exception):
     @property
     def bad_code(self) -> bool:
         """True when the code itself is wrong, expired or used (the user's side: 4xx)."""
-        return self.errcode in INVALID_CODE
+        return self.errcode in OAUTH_CODE_REFUSED
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,11 @@ import time
 from pathlib import Path
 
 import redis
+from rq import Queue
+from rq.job import Job
+from rq.registry import ScheduledJobRegistry, StartedJobRegistry
+
+from bot.queueing import QUEUES
 
 
 def free_port() -> int:
@@ -175,29 +180,24 @@ def _close(sock) -> None:
 
 def run_scheduled_now(redis_client, prefix: str = "") -> list:
     """Enqueue at once the jobs RQ scheduled for a retry (their 10 s+ back-off, skipped)."""
-    from rq import Queue
-    from rq.job import Job
-    from rq.registry import ScheduledJobRegistry
-
-    queue = Queue("default", connection=redis_client)
-    scheduled = ScheduledJobRegistry(queue=queue)
     moved = []
-    for job_id in scheduled.get_job_ids():
-        if job_id.startswith(prefix):
-            job = Job.fetch(job_id, connection=redis_client)
-            scheduled.remove(job)
-            queue.enqueue_job(job)
-            moved.append(job_id)
+    for name in QUEUES:
+        queue = Queue(name, connection=redis_client)
+        scheduled = ScheduledJobRegistry(queue=queue)
+        for job_id in scheduled.get_job_ids():
+            if job_id.startswith(prefix):
+                job = Job.fetch(job_id, connection=redis_client)
+                scheduled.remove(job)
+                queue.enqueue_job(job)
+                moved.append(job_id)
     return moved
 
 
 def requeue_abandoned(redis_client, prefix: str = "") -> list:
     """What a surviving worker's registry cleanup does for a killed worker's job, then the
     scheduler: the abandoned job is retried now."""
-    from rq.registry import StartedJobRegistry
-
-    StartedJobRegistry("default", connection=redis_client).cleanup(
-        timestamp=time.time() + 100000)
+    for name in QUEUES:
+        StartedJobRegistry(name, connection=redis_client).cleanup(timestamp=time.time() + 100000)
     return run_scheduled_now(redis_client, prefix)
 
 

@@ -41,7 +41,7 @@ def gunicorn_bot(engine, redis_url, database_url, tmp_path):
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "1", "--worker-class", "gthread",
          "--threads", "8", "--bind", f"127.0.0.1:{port}", "--timeout", "30",
-         "bot.app:create_app()"], cwd=PROJECT_ROOT, env=env, start_new_session=True,
+         "wsgi:create_app()"], cwd=PROJECT_ROOT, env=env, start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
