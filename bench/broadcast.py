@@ -29,8 +29,15 @@ if str(PROJECT_ROOT) not in sys.path:
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/contestbot_bench_notice")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
-from bench.broadcast_platform import (APP_ID, SECRET, BusyClock, openid,  # noqa: E402
-                                      platform_answer, start_platform, wait_on_platform)
+from bench.broadcast_platform import (  # noqa: E402
+    APP_ID,
+    SECRET,
+    BusyClock,
+    openid,
+    platform_answer,
+    start_platform,
+    wait_on_platform,
+)
 
 TEXT = "网络投票今天开始（8月1日至8月10日），回复“投票”浏览作品并为喜爱的作品投票。"
 

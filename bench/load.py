@@ -15,9 +15,9 @@ ladder ends). After the bot's run the database is checked: no voter has two vote
 printed as Markdown and written to --write.
 """
 import argparse
-import math
 import datetime
 import json
+import math
 import sys
 import time
 from pathlib import Path

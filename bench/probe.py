@@ -38,9 +38,9 @@ if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
 from bot.contest import load_contest  # noqa: E402
+from bot.video.check import check_video, verdict_of  # noqa: E402
 from bot.video.mp4_extent import read_index  # noqa: E402
 from bot.video.mp4_samples import first_broken_sample  # noqa: E402
-from bot.video.check import check_video, verdict_of  # noqa: E402
 from bot.video.poster import make_poster  # noqa: E402
 from bot.video.probe import probe_file  # noqa: E402
 from tests.video_fixtures import make_video  # noqa: E402

@@ -14,9 +14,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.sqlbits import dialect_insert
 from bot.models import Entrant
-
+from bot.sqlbits import dialect_insert
 
 
 def _require_aware(at: datetime) -> None:

@@ -7,10 +7,19 @@ Anyone else typing these words is told they are for admins.
 from sqlalchemy import func, select
 
 from bot import audit
-from bot.delivery.broadcasts import confirm_broadcast, create_broadcast, preview, progress
-from bot.chat.conversation import (END, STAY, Conversation, Route, Step, anything, normalize_text,
-                              prefix, words)
+from bot.chat.conversation import (
+    END,
+    STAY,
+    Conversation,
+    Route,
+    Step,
+    anything,
+    normalize_text,
+    prefix,
+    words,
+)
 from bot.db import session_scope
+from bot.delivery.broadcasts import confirm_broadcast, create_broadcast, preview, progress
 from bot.models import Broadcast, Delivery, Entrant, Entry, EntryState, Vote
 
 CONFIRM = "CONFIRM_BROADCAST"

@@ -5,7 +5,6 @@ from bot.entries import PASSED_SCREENING, STATE_LABELS, WAITING_FOR_VIDEO, entri
 from handlers.phase_guide import stage_of
 
 
-
 def show_my_entries(turn) -> Step:
     """我的作品: the user's entries with code, title and state."""
     with session_scope(turn.services.db) as session:

@@ -8,8 +8,8 @@ from bot.answers.base import bare_word
 from bot.chat.conversation import END, Step, normalize_text
 from bot.db import session_scope
 from bot.entries import EntryLimitReached, confirm_entry, count_entries
-from bot.privacy import mask_openid
 from bot.h5.upload_links import upload_link
+from bot.privacy import mask_openid
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,7 @@ import time
 
 from flask import Flask, jsonify, request
 
-from simulator import (api_auth, api_media, api_messages, api_users, chat_page, rehearsal,
-                       sim_routes)
+from simulator import api_auth, api_media, api_messages, api_users, chat_page, rehearsal, sim_routes
 from simulator.apibase import EXTENSION, get_state
 from simulator.errors import ApiError
 from simulator.state import PlatformState

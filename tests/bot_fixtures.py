@@ -6,8 +6,8 @@ import pytest
 
 from bot.app import create_app
 from bot.services import build_services
-from handlers.routes import build_routes
 from config.settings import load_settings
+from handlers.routes import build_routes
 from simulator.wechat_user import WeChatUser
 from tests.platform_fixtures import serve_wsgi
 

@@ -70,13 +70,13 @@ def redis_client(redis_url):
     client = redis.Redis.from_url(redis_url)
     yield client
     client.close()
-from tests.platform_fixtures import *  # noqa: F401,F403
-from tests.stack import *  # noqa: F401,F403
 from tests.bot_fixtures import *  # noqa: F401,F403
-from tests.video_fixtures import *  # noqa: F401,F403
-from tests.notices_fixtures import *  # noqa: F401,F403
 from tests.console_fixtures import *  # noqa: F401,F403
 from tests.intake_fixtures import *  # noqa: F401,F403
+from tests.notices_fixtures import *  # noqa: F401,F403
+from tests.platform_fixtures import *  # noqa: F401,F403
+from tests.stack import *  # noqa: F401,F403
+from tests.video_fixtures import *  # noqa: F401,F403
 
 
 def _stamp_head(engine) -> None:

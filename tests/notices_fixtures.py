@@ -1,5 +1,5 @@
 """Fixtures for notices, broadcasts and results: the bot, the fake platform, many people fast."""
-from datetime import datetime, timedelta, UTC
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest

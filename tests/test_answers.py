@@ -7,10 +7,17 @@ from functools import cache
 
 import pytest
 
-from bot.answers import (NOT_FILLED, SKIP_WORDS, count_chars, field_choices, parse_answer,
-                         parse_choice, parse_yes_no)
-from bot.contest import FormField, load_contest
+from bot.answers import (
+    NOT_FILLED,
+    SKIP_WORDS,
+    count_chars,
+    field_choices,
+    parse_answer,
+    parse_choice,
+    parse_yes_no,
+)
 from bot.chat.render import make_chat_environment, render_chat
+from bot.contest import FormField, load_contest
 
 TODAY = date(2023, 5, 1)  # inside 甘肃's collection phase
 CREW = FormField(id="crew", label="主创人数", type="number", min=1, max=20)

@@ -1,13 +1,13 @@
 """A 2,000-recipient broadcast against the fake platform with its quotas, by a real RQ worker:
 every recipient ends with exactly one delivery or a recorded reason, and nothing is doubled."""
 from collections import Counter
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import insert, update
 
-from bot.delivery.broadcasts import confirm_broadcast, create_broadcast, preview, progress
 from bot.db import session_scope
+from bot.delivery.broadcasts import confirm_broadcast, create_broadcast, preview, progress
 from bot.models import Delivery
 
 TEXT = "投票明天截止，请抓紧时间为喜爱的作品投票。"

@@ -110,8 +110,8 @@ class FakeSupervisor(Supervisor):
 
 
 def test_the_dev_stack_restarts_the_bot_at_the_requested_time(tmp_path, monkeypatch):
-    from bot.ops import devstack
     from bot.contest import load_contest
+    from bot.ops import devstack
 
     monkeypatch.setattr(devstack, "wait_until_healthy", lambda url, supervisor: True)
     supervisor = FakeSupervisor()

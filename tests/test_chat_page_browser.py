@@ -18,9 +18,19 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from tests.browser_stack import (bot_count, launch_chromium, menu, new_user, say, screenshot,
-                                 set_phase, start_devstack, stop_devstack, wait_for_bot,
-                                 wait_until)
+from tests.browser_stack import (
+    bot_count,
+    launch_chromium,
+    menu,
+    new_user,
+    say,
+    screenshot,
+    set_phase,
+    start_devstack,
+    stop_devstack,
+    wait_for_bot,
+    wait_until,
+)
 from tests.conftest import TEST_REDIS_URL
 from tests.registration_scripts import JIANGMEN_INDIVIDUAL
 from tests.video_fixtures import make_video

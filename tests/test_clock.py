@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.contest.clock import ContestClock, clock_from_settings, parse_contest_now
 from bot.contest import load_contest
+from bot.contest.clock import ContestClock, clock_from_settings, parse_contest_now
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -1,7 +1,7 @@
 """Exports read back with openpyxl and checked cell by cell: the registration sheets and summary
 tables in the layout of the notices' annexes (甘肃 4 and 5, 江门 1 and 2), votes, scores, ranking."""
 import io
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 from openpyxl import load_workbook
 

@@ -10,8 +10,8 @@ import requests
 
 import bot.console.auth as auth
 from bot.console import users_cli
-from bot.ops.devstack import stack_environment
 from bot.h5.upload_links import upload_link
+from bot.ops.devstack import stack_environment
 from config.settings import load_settings
 from tests.console_fixtures import PASSWORD
 from tests.faults.support import RedisServer

@@ -1,6 +1,6 @@
 """Votes in the console: totals without invalidated votes, the fraud signals, invalidation with a
 reason (one vote, or every vote of a signal), and the dashboard's counts."""
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 

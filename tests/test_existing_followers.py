@@ -1,15 +1,15 @@
 """Followers from before the bot was switched on (no subscribe event ever seen), end to end:
 the fake WeChat holds them as followers, they write through the webhook, a real RQ worker
 validates videos, delivers verdicts and fills their follow time from /cgi-bin/user/info."""
-from datetime import datetime, timedelta, UTC
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.voting import fraud as vote_fraud
+from bot.db import session_scope
 from bot.delivery.audiences import audience_size
 from bot.models import Delivery, Entrant, Vote
 from bot.queueing import TELL_SCREENING
-from bot.db import session_scope
+from bot.voting import fraud as vote_fraud
 from tests.intake_fixtures import entry_for, reply_text
 from tests.platform_fixtures import FakeClock
 from tests.registration_scripts import JIANGMEN_TEAM

@@ -3,7 +3,7 @@ real upload endpoints, a chat video past the cap through the fake WeChat and a r
 and the cleanup job removing replaced, abandoned and orphan files on disk."""
 import os
 import time
-from datetime import timedelta, UTC
+from datetime import UTC, timedelta
 
 import pytest
 import requests
@@ -12,8 +12,8 @@ from rq import Worker
 from sqlalchemy import select, text
 
 from bot.contest import contest_path
-from bot.models import AuditLog, Entry, MediaFile
 from bot.h5.upload_store import PART_MAX_AGE_S
+from bot.models import AuditLog, Entry, MediaFile
 from bot.queueing import CLEAN_MEDIA
 from bot.video.cleanup import REPLACED_GRACE, cleanup_job_id, plan_cleanup
 from tests.intake_fixtures import entry_for

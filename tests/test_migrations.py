@@ -11,8 +11,13 @@ from sqlalchemy.pool import NullPool
 
 import bot.models  # noqa: F401  (registers the tables on Base.metadata)
 from bot.db import Base
-from bot.ops.migrate import (alembic_config, current_revision, downgrade_to_base, sqlalchemy_url,
-                         upgrade_to_head)
+from bot.ops.migrate import (
+    alembic_config,
+    current_revision,
+    downgrade_to_base,
+    sqlalchemy_url,
+    upgrade_to_head,
+)
 from tests.conftest import TEST_DATABASE_URL
 
 

@@ -1,6 +1,6 @@
 """The durable records: constraints that enforce the contest rules, and the entrant repository."""
 import threading
-from datetime import datetime, timedelta, UTC
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,8 +9,19 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from bot.db import Base, make_engine, make_session_factory, session_scope
 from bot.entrants import get_or_create_entrant, record_follow, record_unfollow, touch_message
-from bot.models import (AuditLog, ConsoleUser, Delivery, Entrant, Entry, MediaFile, Score,
-                        SeenMessage, ValidationResult, Vote, VoteInvalidation)
+from bot.models import (
+    AuditLog,
+    ConsoleUser,
+    Delivery,
+    Entrant,
+    Entry,
+    MediaFile,
+    Score,
+    SeenMessage,
+    ValidationResult,
+    Vote,
+    VoteInvalidation,
+)
 
 CONTEST = "jiangmen-2020"
 T0 = datetime(2020, 8, 3, 1, 0, tzinfo=UTC)

@@ -1,14 +1,14 @@
 """Notices that cannot go now are kept and come with the reply to the user's next message;
 the delivery planner's choices per account type and window."""
-from datetime import datetime, timedelta, UTC
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.delivery.notices import send_notice
+from bot.delivery.planner import Reach, choose, custom_left
 from bot.delivery.send import deliver, take_deferred
 from bot.models import Delivery
-from bot.delivery.planner import Reach, choose, custom_left
 from bot.wechat.client import make_api
-from bot.delivery.notices import send_notice
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 

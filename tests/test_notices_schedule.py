@@ -1,6 +1,6 @@
 """The phase schedule: one RQ scheduled job per notice, deterministic ids, re-planning that never
 duplicates, times on the contest clock (CONTEST_NOW), and notice jobs that send once."""
-from datetime import datetime, timedelta, UTC
+from datetime import UTC, datetime, timedelta
 
 from rq import Queue
 from sqlalchemy import func, select

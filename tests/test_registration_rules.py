@@ -1,7 +1,7 @@
 """Every way a registration can be refused, edited, cancelled or resumed, as the entrant reads it."""
 import json
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select

@@ -16,8 +16,8 @@ from flask.sessions import SecureCookieSessionInterface
 
 from bot.app import create_app
 from config.settings import PROJECT_ROOT, InsecureSettings, load_settings
-from tests.browser_stack import free_port
 from tests.bot_fixtures import TEST_SECRET_KEY
+from tests.browser_stack import free_port
 
 OLD_PUBLIC_KEY = "dev-only-secret-key-change-me"
 SECRETS = ("SECRET_KEY", "WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_APP_SECRET")

@@ -16,8 +16,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from bot.models import AuditLog, MediaFile
 from bot.h5.upload_links import upload_link
+from bot.models import AuditLog, MediaFile
 from tests.intake_fixtures import Stack, entry_for
 from tests.video_fixtures import make_video
 

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.contest import load_contest
 from bot.chat.render import make_chat_environment, render_chat
+from bot.contest import load_contest
 from bot.video.check import Finding, check_video, probe_failure, ratio_label, verdict_of
 from bot.video.probe import ProbeError, probe_file
 

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from bot.models import AuditLog, Delivery, MediaFile, ValidationResult
 from bot.queueing import FETCH_CHAT_VIDEO
 from config.settings import PROJECT_ROOT
-from tests.intake_fixtures import entry_for, reply_text
 from tests.faults.support import kill_worker_tree, requeue_abandoned
+from tests.intake_fixtures import entry_for, reply_text
 from tests.video_fixtures import cut_short, make_video
+
 
 def test_a_good_video_is_acknowledged_checked_and_the_verdict_pushed_once(stack, tmp_path):
     stack = stack()

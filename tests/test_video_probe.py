@@ -13,8 +13,16 @@ import pytest
 from bot.video import probe as video_probe
 from bot.video.poster import make_poster
 from bot.video.probe import ProbeError, facts_from_probe, probe_file
-from tests.video_fixtures import (cut_short, drop_block, make_ffconcat, make_hls_playlist,
-                                  make_text_as_mp4, make_truncated, make_video, overwrite_block)
+from tests.video_fixtures import (
+    cut_short,
+    drop_block,
+    make_ffconcat,
+    make_hls_playlist,
+    make_text_as_mp4,
+    make_truncated,
+    make_video,
+    overwrite_block,
+)
 
 
 def _refused(path, root, **kwargs) -> str:

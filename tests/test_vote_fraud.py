@@ -4,11 +4,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.voting import fraud as vote_fraud
 from bot import voting as votes
 from bot.contest import load_contest
 from bot.db import session_scope
 from bot.entrants import record_follow
+from bot.voting import fraud as vote_fraud
 from tests.voting_helpers import add_entries, contest_yaml
 
 T0 = datetime.fromisoformat("2020-08-03T10:00:00+08:00")

@@ -2,8 +2,14 @@
 import pytest
 
 from bot.contest.clock import ContestClock
-from tests.voting_helpers import (VOTING_DAY, add_entries, add_followers, contest_yaml,
-                                  start_voting_bot, votes_in_db)
+from tests.voting_helpers import (
+    VOTING_DAY,
+    add_entries,
+    add_followers,
+    contest_yaml,
+    start_voting_bot,
+    votes_in_db,
+)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Numbers an organizer can defend: one vote per voter under concurrency, invalidation, counts."""
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -10,9 +10,17 @@ from sqlalchemy import func, select
 from bot import voting as votes
 from bot.db import session_scope
 from bot.models import AuditLog, Vote
-from tests.voting_helpers import (add_entries, add_followers, contest_yaml, csrf_of,
-                                  invalidations_in_db, login, oauth_bot, start_voting_bot,
-                                  votes_in_db)
+from tests.voting_helpers import (
+    add_entries,
+    add_followers,
+    contest_yaml,
+    csrf_of,
+    invalidations_in_db,
+    login,
+    oauth_bot,
+    start_voting_bot,
+    votes_in_db,
+)
 
 AT = datetime(2020, 8, 5, 3, tzinfo=UTC)
 

@@ -5,8 +5,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.voting_helpers import (add_entries, add_followers, add_video, csrf_of, login,
-                                  oauth_bot, votes_in_db)
+from tests.voting_helpers import (
+    add_entries,
+    add_followers,
+    add_video,
+    csrf_of,
+    login,
+    oauth_bot,
+    votes_in_db,
+)
 
 VIEWPORT = '<meta name="viewport" content="width=device-width'
 VIDEO = bytes(range(256)) * 40  # 10240 bytes standing in for an mp4

@@ -1,5 +1,5 @@
 """What the voting tests share: a bot with the voting commands and pages, entries, followers."""
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml

@@ -16,8 +16,19 @@ on a required field those words, and empty input, are refused as "required".
 import re
 from datetime import date
 
-from bot.answers.base import (NOT_FILLED, SKIP_WORDS, Answer, accept, clean_text, count_chars,
-                              is_blank, is_skip_word, normalise, refuse, skipped)
+from bot.answers.base import (
+    NOT_FILLED,
+    SKIP_WORDS,
+    Answer,
+    accept,
+    clean_text,
+    count_chars,
+    is_blank,
+    is_skip_word,
+    normalise,
+    refuse,
+    skipped,
+)
 from bot.answers.choice import match_choices, parse_choice, parse_yes_no
 from bot.answers.contact import email_answer, number_answer, phone_answer, postcode_answer
 from bot.answers.dates import date_answer

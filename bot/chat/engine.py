@@ -2,8 +2,17 @@
 import time
 from dataclasses import dataclass, field
 
-from bot.chat.conversation import (CONFIRM_CANCEL, END, STAY, Conversation, Route, Step, Turn,
-                                   anything, first_match)
+from bot.chat.conversation import (
+    CONFIRM_CANCEL,
+    END,
+    STAY,
+    Conversation,
+    Route,
+    Step,
+    Turn,
+    anything,
+    first_match,
+)
 from bot.chat.sessions import ConversationSession, SessionStore
 
 

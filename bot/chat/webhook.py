@@ -9,8 +9,8 @@ from flask import Blueprint, Response, abort, current_app, request
 
 from bot.chat.dedupe import Replayed
 from bot.chat.dispatch import UnreadableMessage, handle_inbound
-from bot.wechat.signing import signature_matches, timestamp_is_fresh
 from bot.wechat.crypto import DecryptError, MessageCipher
+from bot.wechat.signing import signature_matches, timestamp_is_fresh
 from bot.wechat.xmlsafe import BadXml, parse_flat_xml
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,7 @@ from flask import current_app, get_flashed_messages, request
 from flask_wtf.csrf import CSRFProtect
 
 # The page modules attach their routes to the blueprint when imported.
-from bot.console import (auth, dashboard, entries, exports, jury, labels,  # noqa: F401
-                         notices, voting)
+from bot.console import auth, dashboard, entries, exports, jury, labels, notices, voting  # noqa: F401
 from bot.console.blueprint import console
 from bot.console.users import users_cli
 from bot.entries import state_label

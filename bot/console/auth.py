@@ -14,8 +14,15 @@ from werkzeug.security import check_password_hash
 
 from bot import audit
 from bot.console import login_limit
-from bot.console.blueprint import (MAX_UPLOAD_BYTES, ConsoleError, allow, console, public,
-                                   roles_of, services)
+from bot.console.blueprint import (
+    MAX_UPLOAD_BYTES,
+    ConsoleError,
+    allow,
+    console,
+    public,
+    roles_of,
+    services,
+)
 from bot.console.users import end_sessions
 from bot.models import ConsoleUser
 

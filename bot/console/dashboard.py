@@ -10,8 +10,8 @@ from rq.registry import FailedJobRegistry, StartedJobRegistry
 from sqlalchemy import func, select
 
 from bot.console.blueprint import console, services, with_session
-from bot.queueing import QUEUES
 from bot.models import Delivery, Entry, MediaFile, ValidationResult, Vote
+from bot.queueing import QUEUES
 
 log = logging.getLogger(__name__)
 WAITING_DELIVERIES = ("pending", "deferred", "failed")

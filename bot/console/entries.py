@@ -1,15 +1,29 @@
 """Entry pages: the filtered list, the detail page, screening (初审) and 入围, the video file."""
 from flask import flash, redirect, render_template, request, send_file, url_for
 
-from bot.console.auth import current_user
-from bot.console.blueprint import (ORGANIZER, JUDGE, ConsoleError, allow, console, services,
-                                   with_session)
-from bot.console.entry_queries import (PAGE_SIZE, EntryFilters, answers, get_entry, history,
-                                       list_entries, media_history)
 from bot.console import screening
+from bot.console.auth import current_user
+from bot.console.blueprint import (
+    JUDGE,
+    ORGANIZER,
+    ConsoleError,
+    allow,
+    console,
+    services,
+    with_session,
+)
+from bot.console.entry_queries import (
+    PAGE_SIZE,
+    EntryFilters,
+    answers,
+    get_entry,
+    history,
+    list_entries,
+    media_history,
+)
 from bot.console.scoring import judgeable
-from bot.video.store import media_root, poster_path
 from bot.models import MediaFile
+from bot.video.store import media_root, poster_path
 
 MIME_TYPES = {"mp4": "video/mp4", "mov": "video/mp4", "m4v": "video/mp4", "webm": "video/webm",
               "mkv": "video/x-matroska", "avi": "video/x-msvideo", "mpg": "video/mpeg",

@@ -3,12 +3,25 @@ the contest's criteria and follow their progress; organizers see every score and
 from flask import flash, redirect, render_template, request, url_for
 
 from bot.console.auth import current_user
-from bot.console.blueprint import JUDGE, ORGANIZER, ConsoleError, allow, console, services, \
-    with_session
+from bot.console.blueprint import (
+    JUDGE,
+    ORGANIZER,
+    ConsoleError,
+    allow,
+    console,
+    services,
+    with_session,
+)
 from bot.console.entry_queries import answers, get_entry
 from bot.console.score_import import import_scores
-from bot.console.scoring import (entry_scores, judgeable, jury_entries, parse_sheet, save_scores,
-                                 scores_by_judge)
+from bot.console.scoring import (
+    entry_scores,
+    judgeable,
+    jury_entries,
+    parse_sheet,
+    save_scores,
+    scores_by_judge,
+)
 from bot.models import Entry
 
 

@@ -5,13 +5,13 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from bot import audit
-from bot.delivery import broadcasts
-from bot.results import publication
-from bot.results import sheet as results
 from bot.console.auth import current_user
 from bot.console.blueprint import ConsoleError, console, services, with_session
 from bot.console.results_readiness import readiness
+from bot.delivery import broadcasts
 from bot.models import AUDIENCES, Broadcast, ResultSheet
+from bot.results import publication
+from bot.results import sheet as results
 
 AUDIENCE_LABELS = {"followers": "全部关注者", "entrants": "全部参赛者",
                    "entrants_without_video": "尚未提交视频的参赛者", "refused": "视频未通过检查的参赛者",

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from bot.results import publication
 from bot.console.scoring import entry_scores
 from bot.models import ConsoleUser
+from bot.results import publication
 
 
 @dataclass

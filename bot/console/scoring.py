@@ -16,7 +16,6 @@ from bot.entries import judged_states
 from bot.models import Entry, Score
 
 
-
 def judgeable(contest, entry: Entry) -> bool:
     """True when the jury judges this entry."""
     return entry.contest_id == contest.id and entry.state in judged_states(contest)

@@ -3,12 +3,12 @@ bot.voting.fraud, every vote of an entry, and invalidation with a reason (bot.vo
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from bot.voting import fraud as vote_fraud
 from bot import voting as votes
 from bot.console.auth import current_user
 from bot.console.blueprint import ConsoleError, console, services, with_session
 from bot.console.entry_queries import get_entry
 from bot.models import Vote, VoteInvalidation
+from bot.voting import fraud as vote_fraud
 
 MAX_REASON = 200
 MAX_IDS = 1000

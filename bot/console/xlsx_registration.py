@@ -5,10 +5,17 @@ contest with one sheet each, named by the entry code.
 """
 import math
 
-from bot.console.export_layouts import (TALL, Section, layout_for, leftover_rows, value_of)
+from bot.console.export_layouts import TALL, Section, layout_for, leftover_rows, value_of
 from bot.console.labels import kind_label, local_time
-from bot.console.xlsx_style import (boxed, new_workbook, put, sheet_title, title_row,
-                                    to_bytes, widths)
+from bot.console.xlsx_style import (
+    boxed,
+    new_workbook,
+    put,
+    sheet_title,
+    title_row,
+    to_bytes,
+    widths,
+)
 
 COLUMNS = 4
 COLUMN_WIDTHS = [16, 30, 16, 30]

@@ -8,10 +8,18 @@ column (江门: annex 1 and 2 side by side), then the state and the video check.
 from sqlalchemy import select
 
 from bot.console.export_layouts import value_of
-from bot.console.labels import (VERDICT_LABELS, answer_text, category_label, kind_label,
-                                local_time)
-from bot.console.xlsx_style import (CENTER, boxed, header_row, new_workbook, put, table_sheet,
-                                    title_row, to_bytes, widths)
+from bot.console.labels import VERDICT_LABELS, answer_text, category_label, kind_label, local_time
+from bot.console.xlsx_style import (
+    CENTER,
+    boxed,
+    header_row,
+    new_workbook,
+    put,
+    table_sheet,
+    title_row,
+    to_bytes,
+    widths,
+)
 from bot.entries import PASSED_SCREENING, state_label
 from bot.models import Entry, EntryState, ValidationResult
 

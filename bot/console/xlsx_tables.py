@@ -1,14 +1,14 @@
 """The console's other .xlsx exports: votes, jury scores and the final ranking."""
 from sqlalchemy import select
 
-from bot.results import publication
-from bot.results import sheet as results
 from bot import voting as votes
 from bot.console.labels import CHANNEL_LABELS, local_time
 from bot.console.scoring import entry_scores, jury_entries, scores_by_judge
 from bot.console.xlsx_style import new_workbook, table_sheet, to_bytes
 from bot.models import Entry, Vote, VoteInvalidation
 from bot.privacy import mask_openid
+from bot.results import publication
+from bot.results import sheet as results
 
 
 def votes_workbook(db, contest) -> bytes:

@@ -6,16 +6,25 @@ The keys are documented in the README (Contest YAML reference).
 """
 from datetime import datetime
 from pathlib import Path
-
 from typing import Annotated
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from bot.contest.checks import check_contest
 from bot.contest.rules import Award, Notice, Scoring, Texts, Voting
-from bot.contest.schema import (DEFAULT_TIMEZONE, ConfigProblem, EntrantKind, EntrantLimits,
-                                FormField,
-                                Phase, Pledge, Question, StrictModel, Text, zone)
+from bot.contest.schema import (
+    DEFAULT_TIMEZONE,
+    ConfigProblem,
+    EntrantKind,
+    EntrantLimits,
+    FormField,
+    Phase,
+    Pledge,
+    Question,
+    StrictModel,
+    Text,
+    zone,
+)
 from bot.contest.video_rules import Category, VideoRules
 from bot.contest.yaml_file import ContestConfigError, config_error, read_mapping
 

@@ -12,7 +12,6 @@ from bot.entries import CONFIRMED, judged_states
 from bot.models import AUDIENCES, Entrant, Entry, EntryState, Vote
 
 
-
 def _owners(contest_id: str, states) -> Select:
     return (select(Entrant.openid, Entrant.subscribed)
             .where(Entrant.id.in_(select(Entry.entrant_id).where(

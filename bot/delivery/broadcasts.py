@@ -12,8 +12,8 @@ import logging
 from sqlalchemy import JSON, case, func, literal, select, true, update
 
 from bot import audit
-from bot.delivery.audiences import audience_query, audience_size
 from bot.db import session_scope
+from bot.delivery.audiences import audience_query, audience_size
 from bot.delivery.deferred import note_deferred_ids
 from bot.models import Broadcast, Delivery, utc_now
 from bot.queueing import SEND_BROADCAST

@@ -13,11 +13,11 @@ import time
 
 from sqlalchemy import update
 
+from bot.db import session_scope
 from bot.delivery import planner
 from bot.delivery.broadcasts import mark_recipients, refresh_counters
-from bot.db import session_scope
-from bot.delivery.fanout_single import CUSTOM_CLAIM, send_one_by_one
 from bot.delivery.fanout_mass import MASS_MAX, resend_open_batch, send_mass_group
+from bot.delivery.fanout_single import CUSTOM_CLAIM, send_one_by_one
 from bot.models import Broadcast, Delivery, utc_now
 
 log = logging.getLogger(__name__)

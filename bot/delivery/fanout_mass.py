@@ -15,13 +15,13 @@ import time
 from sqlalchemy import select, update
 from wechatpy.exceptions import WeChatClientException
 
-from bot.delivery.broadcasts import update_recipients
 from bot.db import session_scope
+from bot.delivery.broadcasts import update_recipients
 from bot.delivery.deferred import note_deferred_ids
 from bot.delivery.send import TransientDeliveryError
+from bot.delivery.tag_mass import send_to_tagged
 from bot.models import Broadcast, Delivery, utc_now
 from bot.sqlbits import among
-from bot.delivery.tag_mass import send_to_tagged
 from bot.wechat import errors
 
 log = logging.getLogger(__name__)

@@ -12,17 +12,17 @@ most once a day; 45009 (the day's quota spent) keeps the rest for the next China
 A page voter proves nothing by logging in: `learn_follow_state` asks user/info once then.
 """
 import logging
-from datetime import datetime, timedelta, UTC
+from datetime import UTC, datetime, timedelta
 
 from redis.exceptions import RedisError
 from sqlalchemy import update
 from wechatpy.exceptions import WeChatClientException
 
 from bot.db import session_scope
+from bot.delivery.planner import CHINA
 from bot.entrants import record_follow_time, record_unfollow
 from bot.models import Entrant, Vote, utc_now
 from bot.queueing import FILL_FOLLOW_TIMES
-from bot.delivery.planner import CHINA
 from bot.wechat import errors
 from bot.wechat.client import make_api
 

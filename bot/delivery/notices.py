@@ -4,6 +4,7 @@ The notice's broadcast carries notice_key "notice:<contest>:<notice id>" (unique
 twice, or re-planned, finds the broadcast already made and only resumes its fan-out.
 """
 import logging
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 

@@ -18,7 +18,7 @@ and 45015/45047 move the message on to the next channel (see bot.delivery.send).
 """
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, UTC
+from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased

@@ -11,7 +11,7 @@ notice's broadcast is made at most once anyway (bot.delivery.notices). RQ's sche
 with with_scheduler=True) moves due jobs to the queue.
 """
 import logging
-from datetime import datetime, timedelta, UTC
+from datetime import UTC, datetime, timedelta
 
 from rq.exceptions import NoSuchJobError
 

@@ -16,8 +16,8 @@ import requests
 from sqlalchemy import select, update
 from wechatpy.exceptions import WeChatClientException
 
-from bot.delivery import planner
 from bot.db import session_scope
+from bot.delivery import planner
 from bot.delivery.deferred import forget, may_have_deferred, note_deferred
 from bot.models import Broadcast, Delivery, utc_now
 from bot.privacy import mask_openid

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from bot import voting as votes
 from bot.db import session_scope
-from bot.services import current_services
 from bot.h5.blueprint import current_settings, h5
 from bot.models import Entry, MediaFile, ValidationResult
+from bot.services import current_services
 
 BROWSER_VIDEO_TYPES = {"video/mp4", "video/webm", "video/quicktime", "video/ogg"}
 

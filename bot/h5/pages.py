@@ -30,13 +30,23 @@ from flask import redirect, render_template, url_for
 
 from bot import voting as votes
 from bot.db import session_scope
-from bot.services import current_services
 from bot.h5.blueprint import WEB_TEMPLATES, PageError, h5
-from bot.h5.media import BROWSER_VIDEO_TYPES, playable_files, poster_url, video_of, media, poster
-from bot.h5.voting import (CSRF_KEY, NONCE_KEY, OPENID_KEY, OUTCOME_STATUS, STATE_MAX_AGE_S,
-                           STATE_MAX_LENGTH, csrf_token, current_openid, login, oauth_callback,
-                           vote)
+from bot.h5.media import BROWSER_VIDEO_TYPES, media, playable_files, poster, poster_url, video_of
+from bot.h5.voting import (
+    CSRF_KEY,
+    NONCE_KEY,
+    OPENID_KEY,
+    OUTCOME_STATUS,
+    STATE_MAX_AGE_S,
+    STATE_MAX_LENGTH,
+    csrf_token,
+    current_openid,
+    login,
+    oauth_callback,
+    vote,
+)
 from bot.models import Entry
+from bot.services import current_services
 
 __all__ = ["BROWSER_VIDEO_TYPES", "CSRF_KEY", "NONCE_KEY", "OPENID_KEY", "OUTCOME_STATUS",
            "STATE_MAX_AGE_S", "STATE_MAX_LENGTH", "WEB_TEMPLATES", "PageError", "csrf_token",

@@ -23,15 +23,27 @@ completion in bot.h5.upload_complete. Importing this module attaches every route
 """
 from flask import render_template, url_for
 
+from bot.chat.render import cn_datetime, cn_duration
 from bot.entries import TAKES_VIDEO, state_label
-from bot.chat.render import cn_datetime
-from bot.h5.upload_access import (DEFAULT_MAX_FILE_MB, HOW_TO_GET_A_LINK, WEB_TEMPLATES, Refusal,
-                                  Target, h5_upload, resolve_link)
-from bot.services import current_services
-from bot.h5.upload_chunks import (CHUNK_BYTES, CONTENT_RANGE, MAX_CHUNK_BYTES, size_text,
-                                  chunks, status)
+from bot.h5.upload_access import (
+    DEFAULT_MAX_FILE_MB,
+    HOW_TO_GET_A_LINK,
+    WEB_TEMPLATES,
+    Refusal,
+    Target,
+    h5_upload,
+    resolve_link,
+)
+from bot.h5.upload_chunks import (
+    CHUNK_BYTES,
+    CONTENT_RANGE,
+    MAX_CHUNK_BYTES,
+    chunks,
+    size_text,
+    status,
+)
 from bot.h5.upload_complete import CONTENT_TYPE, DONE_TTL_S, complete
-from bot.chat.render import cn_duration
+from bot.services import current_services
 
 __all__ = ["CHUNK_BYTES", "CONTENT_RANGE", "CONTENT_TYPE", "DEFAULT_MAX_FILE_MB", "DONE_TTL_S",
            "HOW_TO_GET_A_LINK", "MAX_CHUNK_BYTES", "ORIENTATIONS", "TAKES_VIDEO",

@@ -14,12 +14,12 @@ from werkzeug.exceptions import HTTPException
 
 from bot.chat.render import cn_datetime
 from bot.db import session_scope
-from bot.services import current_services
 from bot.entries import TAKES_VIDEO
-from bot.video.store import media_root
-from bot.models import Entry
 from bot.h5.upload_links import LinkExpired, LinkInvalid, read_upload_token
 from bot.h5.upload_store import OffsetMismatch, UploadBusy, UploadStore
+from bot.models import Entry
+from bot.services import current_services
+from bot.video.store import media_root
 from config.settings import PROJECT_ROOT
 
 log = logging.getLogger("bot.h5.upload")  # the name these lines have always been logged under

@@ -9,11 +9,17 @@ import unicodedata
 
 from flask import jsonify, request
 
-from bot.h5.upload_access import Refusal, Target, resolve_link, open_store, h5_upload
-from bot.video.quota import (QuotaExceeded, check_room, entrant_entries, entrant_lock, size_text,
-                             usage)
+from bot.h5.upload_access import Refusal, Target, h5_upload, open_store, resolve_link
 from bot.h5.upload_store import UploadBusy, upload_id
 from bot.services import current_services
+from bot.video.quota import (
+    QuotaExceeded,
+    check_room,
+    entrant_entries,
+    entrant_lock,
+    size_text,
+    usage,
+)
 
 CHUNK_BYTES = 2 * 1024 * 1024  # what the page sends per request
 MAX_CHUNK_BYTES = 8 * 1024 * 1024  # the most one request may carry

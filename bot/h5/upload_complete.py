@@ -14,14 +14,14 @@ from sqlalchemy import select
 
 from bot import audit
 from bot.db import session_scope
-from bot.services import current_services
 from bot.entries import TAKES_VIDEO
-from bot.h5.upload_access import Refusal, Target, resolve_link, h5_upload
+from bot.h5.upload_access import Refusal, Target, h5_upload, resolve_link
 from bot.h5.upload_chunks import check_size, declared_size, done_key, file_name, upload_of
+from bot.h5.upload_store import OffsetMismatch
 from bot.models import Entry, EntryState
 from bot.privacy import mask_openid
+from bot.services import current_services
 from bot.video.intake import queue_validation, record_media_file
-from bot.h5.upload_store import OffsetMismatch
 
 log = logging.getLogger("bot.h5.upload")  # the name these lines have always been logged under
 

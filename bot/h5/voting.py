@@ -16,9 +16,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from bot import voting as votes
 from bot.delivery.followers import learn_follow_state
 from bot.h5.blueprint import PageError, current_settings, h5
+from bot.privacy import mask_openid
 from bot.services import current_services
 from bot.wechat.oauth import OAuthError, authorize_url, exchange_code
-from bot.privacy import mask_openid
 
 log = logging.getLogger("bot.h5.pages")  # the name these lines have always been logged under
 

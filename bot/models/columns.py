@@ -1,5 +1,5 @@
 """Column types and helpers shared by every model: UTC timestamps, checked choices, names."""
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 from sqlalchemy import CheckConstraint, DateTime
 from sqlalchemy.engine import Dialect

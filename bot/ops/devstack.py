@@ -21,11 +21,11 @@ from pathlib import Path
 
 import requests
 
-from bot.contest.clock import parse_contest_now
 from bot.contest import load_contest
+from bot.contest.clock import parse_contest_now
+from bot.ops.migrate import upgrade_to_head
 from bot.ops.supervisor import Supervisor
 from bot.queueing import MENU_JOB_ID, PUBLISH_MENU, JobQueue
-from bot.ops.migrate import upgrade_to_head
 from bot.redis_conn import connect_redis, embedded_redis, embedded_redis_url
 from config.settings import INSTANCE_DIR, load_settings
 from simulator.rehearsal import STATUS_FILE, pending_request, write_json

@@ -21,9 +21,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select, update
 
-from bot.entries import judged_states
 from bot import audit
 from bot.db import session_scope
+from bot.entries import judged_states
 from bot.models import Entry, ResultRow, ResultSheet, Score, Vote, VoteInvalidation
 
 PLACES = Decimal("0.001")

@@ -27,12 +27,36 @@ still uses its slot: the voter does not get it back.
 """
 from bot.voting.casting import cast_vote, votes_in_period
 from bot.voting.invalidation import AlreadyInvalidated, VoteNotFound, invalidate_vote
-from bot.voting.rules import (ALREADY_VOTED, CHANNELS, CLOSED, NO_VOTING, NOT_FOLLOWING, NOT_VOTABLE,
-                            NOT_YET, RECORDED, UNKNOWN_ENTRY, VOTABLE_STATES, CastVote, EntryRef,
-                            VoteOutcome, WindowInfo, next_period_start, normalize_code, period_of,
-                            period_slots, valid_code, window)
-from bot.voting.standings import (Standing, count_for, find_entry, standings, votable_entries,
-                                vote_counts)
+from bot.voting.rules import (
+                            ALREADY_VOTED,
+                            CHANNELS,
+                            CLOSED,
+                            NO_VOTING,
+                            NOT_FOLLOWING,
+                            NOT_VOTABLE,
+                            NOT_YET,
+                            RECORDED,
+                            UNKNOWN_ENTRY,
+                            VOTABLE_STATES,
+                            CastVote,
+                            EntryRef,
+                            VoteOutcome,
+                            WindowInfo,
+                            next_period_start,
+                            normalize_code,
+                            period_of,
+                            period_slots,
+                            valid_code,
+                            window,
+)
+from bot.voting.standings import (
+                            Standing,
+                            count_for,
+                            find_entry,
+                            standings,
+                            votable_entries,
+                            vote_counts,
+)
 
 __all__ = [
     # rules

@@ -14,9 +14,23 @@ from sqlalchemy.orm import Session
 
 from bot.models import Entrant, Entry, Vote
 from bot.privacy import mask_openid
-from bot.voting.rules import (ALREADY_VOTED, CHANNELS, NOT_FOLLOWING, NOT_VOTABLE, RECORDED,
-                            UNKNOWN_ENTRY, VOTABLE_STATES, CastVote, EntryRef, VoteOutcome,
-                            next_period_start, normalize_code, period_slots, valid_code, window)
+from bot.voting.rules import (
+    ALREADY_VOTED,
+    CHANNELS,
+    NOT_FOLLOWING,
+    NOT_VOTABLE,
+    RECORDED,
+    UNKNOWN_ENTRY,
+    VOTABLE_STATES,
+    CastVote,
+    EntryRef,
+    VoteOutcome,
+    next_period_start,
+    normalize_code,
+    period_slots,
+    valid_code,
+    window,
+)
 
 log = logging.getLogger("bot.voting")  # the name these lines have always been logged under
 

@@ -13,8 +13,7 @@ from sqlalchemy import select
 
 from bot.models import AuditLog, Delivery
 from config.settings import PROJECT_ROOT
-from tests.faults.support import (kill_worker_tree, requeue_abandoned, run_scheduled_now,
-                                  wait_for)
+from tests.faults.support import kill_worker_tree, requeue_abandoned, run_scheduled_now, wait_for
 from tests.intake_fixtures import entry_for, reply_text
 from tests.video_fixtures import make_video
 
