@@ -8,7 +8,7 @@ in-process through Flask's test client, on its own Redis database and PostgreSQL
 generator family (random and mutated XML, huge fields, wrong encodings, wrong signatures, hostile
 XML, mutated queries) and states which answers are acceptable. It prints, and writes to
 `--write`, the counts of inputs tried per family and the status codes seen. Exit status 1 when
-any answer was a 5xx or outside its family's acceptable set. tests/test_fuzz_webhook.py runs the
+any answer was a 5xx or outside its family's acceptable set. tests/chat/test_fuzz_webhook.py runs the
 same generators with a small count.
 """
 import argparse

@@ -82,7 +82,7 @@ from tests.video_fixtures import *  # noqa: F401,F403
 def _stamp_head(engine) -> None:
     """Mark the create_all schema as the newest migration (as `alembic stamp head`, cheaper).
 
-    tests/test_migrations.py proves the migrations build exactly the models' schema.
+    tests/ops/test_migrations.py proves the migrations build exactly the models' schema.
     """
     from sqlalchemy import text
 

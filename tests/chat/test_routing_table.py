@@ -5,7 +5,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from bot.chat.conversation import END, STAY, Conversation, Route, Step, any_text, words
 from handlers.routes import build_routes
-from tests.test_dispatch import TEST_TEMPLATES
+from tests.chat.test_dispatch import TEST_TEMPLATES
 
 
 def _conversation_routes(conversation: Conversation):

@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from bot.chat.conversation import END, Conversation, Route, Step, any_text, words
 from bot.models import Entrant
+from config.settings import PROJECT_ROOT
 from handlers.routes import build_routes
 
-TEST_TEMPLATES = __file__.rsplit("/", 1)[0] + "/chat_templates"
+TEST_TEMPLATES = str(PROJECT_ROOT / "tests" / "chat_templates")
 
 
 def start_survey(turn):

@@ -59,7 +59,7 @@ def test_every_shown_command_is_the_entry_point(bot):
     """The login page, the README and every template name `contestbot`, never `flask --app`."""
     page = requests.get(bot.url + "/console/login", timeout=10).text
     assert "contestbot users create" in page and "flask --app" not in page
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     readme = (root / "README.md").read_text(encoding="utf-8")
     assert ".venv/bin/contestbot users create" in readme
     shown = [path for folder in ("templates", "bot", "simulator")

@@ -17,7 +17,7 @@ from bot.models import AuditLog, Entry, MediaFile
 from bot.queueing import CLEAN_MEDIA
 from bot.video.cleanup import REPLACED_GRACE, cleanup_job_id, plan_cleanup
 from tests.intake_fixtures import entry_for
-from tests.test_upload_link import CHUNK, Uploader, stack  # noqa: F401  (the upload stack)
+from tests.video.test_upload_link import CHUNK, Uploader, stack  # noqa: F401  (the upload stack)
 from tests.video_fixtures import make_video
 
 MB = 1024 * 1024

@@ -136,7 +136,7 @@ def test_votes_scores_and_ranking_exports(console):  # noqa: F811
     client = stack.client("org")
     client.post("/console/votes/invalidate", data={"vote_id": str(bad[0]), "reason": "重复"})
     sums = {"作品甲": [24, 16, 16, 12, 12], "作品乙": [27, 18, 18, 13.5, 13.5]}  # 80 and 90
-    from tests.test_console_jury import HEADER, _import, _xlsx
+    from tests.console.test_console_jury import HEADER, _import, _xlsx
     rows = [HEADER] + [["评委甲", code, "", *sums[title]] for code, title in
                        (("101", "作品甲"), ("102", "作品乙"))]
     assert _import(client, _xlsx(rows)).status_code == 302
