@@ -2,6 +2,7 @@
 states the product asks about, and the database work: limits, confirming with a code, listing."""
 import logging
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -80,11 +81,11 @@ class EntryLimitReached(Exception):
 
 def count_entries(session: Session, contest_id: str, openid: str, kind: str) -> int:
     """Confirmed entries of this kind by this user in this contest (withdrawn ones excepted)."""
-    return session.scalar(
+    return cast(int, session.scalar(  # COUNT always answers a number
         select(func.count(Entry.id)).join(Entrant, Entry.entrant_id == Entrant.id).where(
             Entrant.openid == openid, Entry.contest_id == contest_id,
             Entry.entrant_kind == kind, Entry.code.is_not(None),
-            Entry.state.not_in(sorted(NOT_COUNTED))))
+            Entry.state.not_in(sorted(NOT_COUNTED)))))
 
 
 def entries_of(session: Session, contest_id: str, openid: str) -> list[Entry]:
@@ -136,6 +137,6 @@ def _insert_with_code(session, contest_id, entrant, kind, category, answers, tit
 
 
 def _next_code(session: Session, contest_id: str) -> str:
-    coded = session.scalar(select(func.count(Entry.id)).where(
-        Entry.contest_id == contest_id, Entry.code.is_not(None)))
+    coded = cast(int, session.scalar(select(func.count(Entry.id)).where(  # COUNT: a number
+        Entry.contest_id == contest_id, Entry.code.is_not(None))))
     return str(FIRST_CODE + coded)

@@ -1,17 +1,25 @@
 """Small SQL helpers shared by the bulk paths (broadcasts, the planner) and the upserts."""
-from sqlalchemy import bindparam, func
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import ColumnElement, bindparam, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+Insert = postgresql.Insert | sqlite.Insert  # both have on_conflict_do_nothing / _do_update
+
+_INSERTS: dict[str, Callable[[Any], Insert]] = {"postgresql": postgresql.insert,
+                                                "sqlite": sqlite.insert}
 
 
-def dialect_insert(session, table):
+def dialect_insert(session: Session, table: Any) -> Insert:
     """The INSERT of the session's database (PostgreSQL or SQLite), with on_conflict_do_*."""
     return _INSERTS[session.get_bind().dialect.name](table)
 
 
-def among(session, column, values):
+def among(session: Session, column: InstrumentedAttribute[Any],
+          values: Iterable[Any]) -> ColumnElement[bool]:
     """`column IN values`; on PostgreSQL one array parameter (`= ANY(...)`) instead of one bound
     parameter per value, which keeps a 10,000-value batch cheap to send and to plan."""
     values = list(values)

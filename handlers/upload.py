@@ -4,6 +4,7 @@ Each entry of this user that still accepts a video gets a signed link valid for 
 (bot.h5.upload_links); after the collection deadline, or with no such entry, the answer says why.
 """
 import re
+from typing import Any, cast
 
 from bot.chat.conversation import END, Route, Step, normalize_text, words
 from bot.db import session_scope
@@ -26,7 +27,8 @@ def show_upload_links(turn) -> Step:
 
 def show_upload_link_for_code(turn) -> Step:
     """上传 101: the link for that entry only."""
-    return _answer(turn, code=_WITH_CODE.match(normalize_text(turn.text)).group(1))
+    match = cast(re.Match[str], _WITH_CODE.match(normalize_text(turn.text)))  # upload_with_code
+    return _answer(turn, code=match.group(1))
 
 
 def _answer(turn, code: str | None) -> Step:
@@ -38,7 +40,8 @@ def _answer(turn, code: str | None) -> Step:
     if collection is None:
         return Step(END, "upload_link", {**context, "reason": "no_collection"})
     with session_scope(turn.services.db) as session:
-        entries = [{"id": e.id, "code": e.code, "title": e.title, "state": e.state}
+        entries: list[dict[str, Any]] = [{"id": e.id, "code": e.code, "title": e.title,
+                                          "state": e.state}
                    for e in entries_of(session, contest.id, turn.openid)]
     context["entries"] = entries
     if not entries:

@@ -1,5 +1,6 @@
 """投票, 投票 <编号> and 排行 in chat: the same rules as the gallery page (bot.voting.cast_vote)."""
 import re
+from typing import Any
 
 from bot import voting as votes
 from bot.chat.conversation import END, Route, Step, normalize_text, words
@@ -67,7 +68,7 @@ def vote(turn) -> Step:
     with turn.services.db_engine.begin() as connection:  # Core: the vote is on the hot path
         outcome = votes.cast_vote(connection, turn.services.contest, turn.openid, code,
                                   turn.services.now(), "chat")
-    context = {"outcome": outcome, "voting": outcome.voting, "phase": outcome.phase,
+    context: dict[str, Any] = {"outcome": outcome, "voting": outcome.voting, "phase": outcome.phase,
                "gallery_url": gallery_url(turn.services.settings)}
     if outcome.status in (votes.NOT_YET, votes.CLOSED, votes.NO_VOTING):
         context["stage"] = stage_of(turn)  # out of the window: say what runs now instead

@@ -16,8 +16,10 @@ page may restart the bot at another contest time, see simulator.rehearsal), OPEN
 """
 import tempfile
 import time
+from typing import cast
 
 from flask import Flask, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 
 from simulator import api_auth, api_media, api_messages, api_users, chat_page, rehearsal, sim_routes
 from simulator.apibase import EXTENSION, get_state
@@ -111,8 +113,9 @@ def create_platform_app(config: dict | None = None) -> Flask:
     """Build the fake WeChat platform app (state lives in app.extensions['wechat_sim'])."""
     app = Flask(__name__)
     app.config.update(_settings(config))
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    json_provider = cast(DefaultJSONProvider, app.json)  # Flask's default provider class
+    json_provider.ensure_ascii = False
+    json_provider.sort_keys = False
     app.extensions[EXTENSION] = PlatformState(app.config)
     for blueprint in (api_auth.bp, api_messages.bp, api_users.bp, api_media.bp, sim_routes.bp,
                       chat_page.bp, rehearsal.bp):

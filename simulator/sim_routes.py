@@ -126,8 +126,8 @@ def send(openid: str):
 def inbox(openid: str):
     """Every message pushed to the user in order (?channel=custom,template,mass,passive)."""
     _known(openid)
-    channels = request.args.get("channel")
-    channels = set(channels.split(",")) if channels else None
+    asked = request.args.get("channel")
+    channels = set(asked.split(",")) if asked else None
     return jsonify(messages=get_state().inbox_of(openid, channels))
 
 

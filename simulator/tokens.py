@@ -11,6 +11,7 @@
 """
 import secrets
 from dataclasses import dataclass
+from typing import cast
 
 from simulator.errors import ApiError
 from simulator.quotas import Counters, china_day
@@ -89,7 +90,7 @@ class TokenStore:
         if token is None:
             raise ApiError(40001)
         revoked = token.revoked_at is not None and token.revoked_at < token.expires_at
-        if revoked and now >= token.revoked_at:
+        if revoked and now >= cast(float, token.revoked_at):  # revoked: it is set
             raise ApiError(40001)
         if now >= token.expires_at:
             raise ApiError(42001)

@@ -4,6 +4,8 @@ WeChat waits 5 s for a passive reply and otherwise delivers the same message aga
 in all). A reply it cannot read (bad signature, wrong appid, not XML, HTTP error) or no reply at
 all shows the user "该公众号暂时无法提供服务，请稍后再试".
 """
+from typing import Any
+
 import requests
 
 from simulator.state import PlatformState
@@ -48,7 +50,7 @@ def _attempt(user: WeChatUser, delivery: Delivery) -> dict:
 
 def deliver(state: PlatformState, config: dict, openid: str, delivery: Delivery) -> dict:
     """Post one delivery with WeChat's retries; record it and the passive reply."""
-    outcome = {"msg_id": delivery.msg_id, "create_time": delivery.create_time,
+    outcome: dict[str, Any] = {"msg_id": delivery.msg_id, "create_time": delivery.create_time,
                "msg_type": delivery.msg_type, "attempts": 0}
     state.record_sent(openid, delivery.fields)
     if not config.get("WEBHOOK_URL"):

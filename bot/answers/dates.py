@@ -7,6 +7,7 @@ same with Chinese numerals (二〇二三年四月一日). The value is ISO (2023
 """
 import re
 from datetime import date
+from typing import cast
 
 from bot.answers.base import Answer, accept, cn_date_text, normalise, refuse
 from bot.answers.choice import CN_NUMERAL, to_int
@@ -26,7 +27,7 @@ def _date_parts(text: str) -> tuple[int, int, int] | None:
         match = form.fullmatch(cleaned)
         if match:
             parts = tuple(to_int(part) for part in match.groups())
-            return None if None in parts else parts
+            return None if None in parts else cast(tuple[int, int, int], parts)  # 3 groups
     return None
 
 

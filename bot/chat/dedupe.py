@@ -18,6 +18,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 from redis.exceptions import RedisError
@@ -157,10 +158,13 @@ class ReplyOnce:
         self.keeper.hold(key, token)
         return Claim(key, token)
 
-    def _claim(self, key: str, token: bytes, request_id: str = "", identity: str = ""):
+    def _claim(self, key: str, token: bytes, request_id: str = "",
+               identity: str = "") -> list[Any]:
+        """[outcome, the stored reply or None] from the CLAIM script."""
         keys = [key, f"signed-request:{request_id}"] if request_id else [key]
-        return self.claim_script(keys=keys, args=[token, self.lease_ms, self.replay_ttl_s,
-                                                  PENDING, identity])
+        answer: list[Any] = self.claim_script(keys=keys, args=[
+            token, self.lease_ms, self.replay_ttl_s, PENDING, identity])
+        return answer
 
     def _wait_for_first(self, key: str, token: bytes) -> Claim:
         deadline = time.monotonic() + self.wait_s

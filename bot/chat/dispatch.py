@@ -4,7 +4,7 @@ Nothing here knows about HTTP, signatures or encryption (see bot.chat.webhook).
 """
 import hashlib
 import logging
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from redis.exceptions import LockError, RedisError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -18,6 +18,9 @@ from bot.delivery.followers import note_since_unknown
 from bot.delivery.send import take_deferred
 from bot.entrants import touch_message
 from bot.wechat.xmlsafe import text_reply
+
+if TYPE_CHECKING:  # annotations only: bot.services imports bot.chat
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +52,7 @@ class Answer(NamedTuple):
     remember: bool = True
 
 
-def handle_inbound(services, xml_text: str, fields: dict, request_id: str = "") -> str:
+def handle_inbound(services: "Services", xml_text: str, fields: dict, request_id: str = "") -> str:
     """The reply XML for one message ('' for none); retried deliveries share the first reply.
 
     Raises bot.chat.dedupe.Replayed when request_id (the signed query) came before with
@@ -80,7 +83,7 @@ def handle_inbound(services, xml_text: str, fields: dict, request_id: str = "") 
     return result.xml
 
 
-def answer(services, xml_text: str) -> Answer:
+def answer(services: "Services", xml_text: str) -> Answer:
     """Parse the message and answer it, one message of a user at a time."""
     try:
         message = parse_message(xml_text)
@@ -104,20 +107,21 @@ def answer(services, xml_text: str) -> Answer:
     return Answer(_reply(_fit("\n\n".join(texts)), message) if texts else "")
 
 
-def _reply(text: str, message) -> str:
+def _reply(text: str, message: Any) -> str:
     """The reply goes back to the sender, from the account the message was sent to."""
     return text_reply(text, message.source, message.target)
 
 
-def respond(services, message) -> list:
+def respond(services: "Services", message: Any) -> list[str]:
     """The texts answering one message, in order (empty: no passive reply)."""
     _record_contact(services, message)
+    assert services.chat is not None  # the web process's Services have the chat engine
     result = services.chat.handle(_turn(services, message))
     texts = [_render(services, template, context) for template, context in result.replies]
     return take_deferred(services, message.source) + texts if texts else texts
 
 
-def _record_contact(services, message) -> None:
+def _record_contact(services: "Services", message: Any) -> None:
     """Last message/event time per user (it opens WeChat's customer-service window). Messages
     are written at most once per CONTACT_WRITE_EVERY_S per user (the hot path pays one Redis
     SET; the 48 h window's edge is known to within that); events, whose window is 60 s, always."""
@@ -136,14 +140,14 @@ def _record_contact(services, message) -> None:
         note_since_unknown(services, message.source)
 
 
-def _turn(services, message) -> Turn:
+def _turn(services: "Services", message: Any) -> Turn:
     event = (getattr(message, "event", "") or "").lower()
     text = (message.content or "").strip() if message.type == "text" else ""
     return Turn(openid=message.source, msg_type=message.type, text=text, message=message,
                 data={}, services=services, event=event)
 
 
-def _render(services, template: str, context: dict) -> str:
+def _render(services: "Services", template: str, context: dict) -> str:
     base = {"contest": services.contest, "now": services.now()}
     return render_chat(services.chat_env, template, {**base, **context})
 
@@ -162,13 +166,13 @@ class _user_lock:
     runs (bot.dedupe.LeaseKeeper): a killed worker frees the user's turn for WeChat's retry.
     """
 
-    def __init__(self, services, openid: str):
+    def __init__(self, services: "Services", openid: str) -> None:
         self.keeper = services.replies.keeper
         self.lock = services.redis.lock(f"lock:user:{openid}", timeout=LEASE_S,
                                         blocking_timeout=3)
         self.held = False
 
-    def __enter__(self):
+    def __enter__(self) -> "_user_lock":
         try:
             self.held = self.lock.acquire()
         except RedisError:  # Redis down: no lock, no dedupe either; the apology path decides
@@ -179,7 +183,7 @@ class _user_lock:
         self.keeper.hold(self.lock.name, self.lock.local.token)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         if self.held:
             self.keeper.release(self.lock.name)
             try:

@@ -1,5 +1,6 @@
 """Runs one turn of chat: finds the route for a message in the state tables, keeps the session."""
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.chat.conversation import (
@@ -31,19 +32,19 @@ class ChatRoutes:
     chat word it stands for, wherever the user is.
     """
 
-    conversations: list
-    commands: list
-    always: list
+    conversations: list[Conversation]
+    commands: list[Route]
+    always: list[Route]
     default: Route
-    events: list = field(default_factory=list)
-    menu_words: dict = field(default_factory=dict)
+    events: list[Route] = field(default_factory=list)
+    menu_words: dict[str, str] = field(default_factory=dict)
     confirm_cancel: Route | None = None
     expired_note: str = "session_expired"
     resumed_note: str = "conversation_resumed"
     in_conversation_default: Route | None = None
-    by_name: dict = field(init=False)
+    by_name: dict[str, Conversation] = field(init=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "by_name", {c.name: c for c in self.conversations})
 
 
@@ -51,7 +52,7 @@ class ChatRoutes:
 class TurnResult:
     """The templates to render, in order, for one inbound message."""
 
-    replies: list  # [(template, context), ...]
+    replies: list[tuple[str, dict]]  # [(template, context), ...]
 
 
 class ChatEngine:
@@ -72,8 +73,10 @@ class ChatEngine:
             turn.msg_type, turn.text = "text", word  # a menu click is the chat word it stands for
         session = self.store.load(turn.openid)
         turn.data, turn.state = session.data, session.state
-        notes = []
-        conversation = self.routes.by_name.get(session.conversation) if session.active else None
+        notes: list[tuple[str, dict]] = []
+        conversation = (self.routes.by_name.get(session.conversation)
+                        if session.conversation is not None else None)
+        route: Route | None
         if conversation is not None:
             turn.conversation = conversation
             route = self._route_in_conversation(conversation, turn, session)
@@ -83,7 +86,9 @@ class ChatEngine:
             conversation, route = self._route_outside(turn)
             if session.expired:
                 notes.append((self.routes.expired_note, {}))
+        assert route is not None  # none matched: the tables have no in_conversation_default
         step = route.callback(turn)
+        assert step is not None  # only an event's callback may leave a message unanswered
         if not route.allows(step.state):
             raise UndeclaredTransition(f"{route.callback.__name__} led to {step.state}, "
                                        f"not one of {route.to}")
@@ -99,16 +104,18 @@ class ChatEngine:
                           + [(step.template, step.context)])
 
     def _route_in_conversation(self, conversation: Conversation, turn: Turn,
-                               session: ConversationSession) -> Route:
+                               session: ConversationSession) -> Route | None:
         always = first_match(self.routes.always, turn)
         if always:
             return always
         if turn.state == CONFIRM_CANCEL and self.routes.confirm_cancel:
             return self.routes.confirm_cancel
-        if conversation.reprompt and (self._away_long(session)
-                                      or first_match(conversation.entry_points, turn)):
-            return Route(anything(), lambda t: self._resume(conversation, t))
-        routes = conversation.states.get(turn.state, []) + conversation.fallbacks
+        reprompt = conversation.reprompt
+        if reprompt and (self._away_long(session)
+                         or first_match(conversation.entry_points, turn)):
+            return Route(anything(), lambda t: self._resume(reprompt, t))
+        in_state = conversation.states.get(turn.state, []) if turn.state is not None else []
+        routes = in_state + conversation.fallbacks
         if self.routes.in_conversation_default:
             routes = routes + [self.routes.in_conversation_default]
         return first_match(routes, turn)
@@ -116,12 +123,12 @@ class ChatEngine:
     def _away_long(self, session: ConversationSession) -> bool:
         return bool(session.updated_at) and time.time() - session.updated_at >= self.resume_after_s
 
-    def _resume(self, conversation: Conversation, turn: Turn) -> Step:
-        step = conversation.reprompt(turn)
+    def _resume(self, reprompt: Callable[[Turn], Step], turn: Turn) -> Step:
+        step = reprompt(turn)
         return Step(STAY, step.template, step.context,
                     before=((self.routes.resumed_note, {}),) + tuple(step.before))
 
-    def _route_outside(self, turn: Turn):
+    def _route_outside(self, turn: Turn) -> tuple[Conversation | None, Route]:
         for conversation in self.routes.conversations:
             route = first_match(conversation.entry_points, turn)
             if route:
@@ -130,7 +137,8 @@ class ChatEngine:
         route = first_match(self.routes.commands, turn)
         return None, route or self.routes.default
 
-    def _advance(self, turn: Turn, session: ConversationSession, conversation, step: Step):
+    def _advance(self, turn: Turn, session: ConversationSession,
+                 conversation: Conversation | None, step: Step) -> None:
         if step.state == END or conversation is None:
             if session.active or session.expired:
                 self.store.clear(turn.openid)

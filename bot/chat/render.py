@@ -1,4 +1,6 @@
 """Every chat utterance is one Jinja2 template under templates/chat/."""
+from datetime import date, datetime
+
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from config.settings import PROJECT_ROOT
@@ -22,17 +24,17 @@ def render_chat(env: Environment, template: str, context: dict) -> str:
     return env.get_template(f"{template}.txt").render(**context).strip()
 
 
-def cn_date(value) -> str:
+def cn_date(value: date) -> str:
     """2020年7月15日"""
     return f"{value.year}年{value.month}月{value.day}日"
 
 
-def cn_datetime(value) -> str:
+def cn_datetime(value: datetime) -> str:
     """2020年7月15日 18:00"""
     return f"{cn_date(value)} {value:%H:%M}"
 
 
-def cn_duration(seconds) -> str:
+def cn_duration(seconds: float) -> str:
     """300 -> 5分钟, 90 -> 1分30秒, 45 -> 45秒"""
     minutes, rest = divmod(int(seconds), 60)
     if not minutes:

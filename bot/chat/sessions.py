@@ -49,7 +49,7 @@ class SessionStore:
 
     def save(self, openid: str, session: ConversationSession) -> None:
         """Store an active session with a fresh TTL, or forget an ended one."""
-        if not session.active:
+        if session.conversation is None:  # not active
             self.clear(openid)
             return
         payload = json.dumps({"conversation": session.conversation, "state": session.state,

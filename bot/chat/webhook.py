@@ -4,6 +4,7 @@ This module is only HTTP: what a message means is decided in bot.chat.dispatch.
 """
 import logging
 import time
+from typing import TYPE_CHECKING, cast
 
 from flask import Blueprint, Response, abort, current_app, request
 
@@ -13,19 +14,24 @@ from bot.wechat.crypto import DecryptError, MessageCipher
 from bot.wechat.signing import signature_matches, timestamp_is_fresh
 from bot.wechat.xmlsafe import BadXml, parse_flat_xml
 
+if TYPE_CHECKING:  # annotations only: bot.services imports bot.chat
+    from bot.services import Services
+
 log = logging.getLogger(__name__)
 webhook = Blueprint("webhook", __name__)
 
 
-def _services():
-    return current_app.extensions["contestbot"]
+def _services() -> "Services":
+    services: Services = current_app.extensions["contestbot"]
+    return services
 
 
 def _cipher() -> MessageCipher | None:
     settings = _services().settings
     if not settings["WECHAT_ENCODING_AES_KEY"]:
         return None
-    return current_app.extensions["contestbot.cipher"]
+    cipher: MessageCipher = current_app.extensions["contestbot.cipher"]
+    return cipher
 
 
 def _verify_request() -> None:
@@ -45,14 +51,14 @@ def _verify_request() -> None:
 
 
 @webhook.get("/wechat")
-def handshake():
+def handshake() -> Response:
     """WeChat's URL verification: echo `echostr` verbatim after the signature check."""
     _verify_request()
     return Response(request.args.get("echostr", ""), mimetype="text/plain")
 
 
 @webhook.post("/wechat")
-def receive():
+def receive() -> Response:
     """One message from WeChat: answer with the passive reply (encrypted in safe mode)."""
     _verify_request()
     envelope = _parse_or_400(request.get_data())
@@ -77,7 +83,8 @@ def receive():
     if not reply_xml:
         return Response("success", mimetype="text/plain")
     if encrypted:
-        reply_xml = _cipher().encrypt_reply(reply_xml, request.args.get("nonce", ""), key)
+        cipher = cast(MessageCipher, _cipher())  # _decrypt_or_refuse refused it otherwise
+        reply_xml = cipher.encrypt_reply(reply_xml, request.args.get("nonce", ""), key)
     return Response(reply_xml, mimetype="application/xml")
 
 
@@ -94,7 +101,7 @@ def _request_id() -> str:
                              args.get("signature", ""))
 
 
-def _parse_or_400(body) -> dict:
+def _parse_or_400(body: bytes | str) -> dict:
     try:
         return parse_flat_xml(body)
     except BadXml as error:

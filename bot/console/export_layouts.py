@@ -6,6 +6,7 @@ id, several ids separated by "|" (the first answered wins), or a function (conte
 Contests without their own layout get one built from the form: the entrant's fields, then the
 work's. Answers a layout does not show are added under 其他登记信息.
 """
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.console.labels import answer_text, kind_label
@@ -29,7 +30,7 @@ class Layout:
     """One registration sheet's shape."""
 
     title: str
-    subtitle: object = ""  # text, or a function (contest, entry) -> text
+    subtitle: str | Callable[..., str] = ""  # text, or a function (contest, entry) -> text
     rows: list = field(default_factory=list)
     shows: frozenset = frozenset()  # field ids a function source shows
 

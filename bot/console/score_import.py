@@ -29,7 +29,7 @@ class ImportResult:
     """What an import did, or why it did nothing."""
 
     imported: int = 0
-    errors: list = None
+    errors: list | None = None
 
 
 def _text(value) -> str:
@@ -84,7 +84,8 @@ def check_rows(db, contest, rows: list[tuple]) -> tuple[list, list[str]]:
     columns = _columns(rows[start], criteria)
     entries = {entry.code: entry for entry in db.scalars(
         select(Entry).where(Entry.contest_id == contest.id, Entry.code.is_not(None)))}
-    good, errors, seen = [], [], set()
+    good, errors = [], []
+    seen: set[tuple[str, str]] = set()  # (code, judge)
     for number, row in enumerate(rows[start + 1:], start=start + 2):
         cells = {name: row[index] if index < len(row) else None for name, index in columns.items()}
         if all(_text(value) == "" for value in cells.values()):

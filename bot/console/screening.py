@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 DECISIONS = {"approve": EntryState.APPROVED, "reject": EntryState.REJECTED}
 # The states each decision may leave: approving needs a video checked (a refused one with a
 # reason); rejecting is possible until the jury's results.
-LEAVES = {
+LEAVES: dict[str, frozenset[EntryState]] = {
     EntryState.APPROVED: frozenset({EntryState.VALID, EntryState.VIDEO_REFUSED,
                                     EntryState.REJECTED}),
     EntryState.REJECTED: TAKES_VIDEO | PASSED_SCREENING,

@@ -5,11 +5,14 @@ Files are written by openpyxl in the plain OOXML form both Excel and WPS open: o
 """
 import io
 import re
+from collections.abc import Sequence
+from typing import cast
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 FONT = "宋体"
 THIN = Side(style="thin", color="000000")
@@ -26,7 +29,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def new_workbook() -> Workbook:
     """An empty workbook (its default sheet removed)."""
     book = Workbook()
-    book.remove(book.active)
+    book.remove(cast(Worksheet, book.active))  # a new workbook has its default sheet
     return book
 
 
@@ -83,7 +86,7 @@ def data_rows(sheet, first_row: int, rows: list[list]) -> None:
                   center=not isinstance(value, str) or len(value) <= 12)
 
 
-def widths(sheet, values: list[float]) -> None:
+def widths(sheet, values: Sequence[float]) -> None:
     """Column widths in characters."""
     for index, width in enumerate(values, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width

@@ -44,7 +44,7 @@ def export_entries(db, contest, scope: str = "all") -> list[tuple]:
 
 def _gansu_groups(contest, entries: list) -> list[tuple[str, list]]:
     order = [category.id for category in contest.categories]
-    groups = {category_id: [] for category_id in order}
+    groups: dict[str, list] = {category_id: [] for category_id in order}
     for entry in entries:
         groups.setdefault(entry.category or "", []).append(entry)
     return [(category_id, items) for category_id, items in groups.items() if items]

@@ -8,16 +8,22 @@ when the broadcast is confirmed: from then on every recipient ends sent, failed,
 reason) or deferred to the reply to their next message.
 """
 import logging
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, case, func, literal, select, true, update
+from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.contest import Contest
 from bot.db import session_scope
 from bot.delivery.audiences import audience_query, audience_size
 from bot.delivery.deferred import note_deferred_ids
 from bot.models import Broadcast, Delivery, utc_now
 from bot.queueing import SEND_BROADCAST
 from bot.sqlbits import among, dialect_insert
+
+if TYPE_CHECKING:  # annotations only
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +35,7 @@ def broadcast_job_id(broadcast_id: int) -> str:
     return f"broadcast-{broadcast_id}"
 
 
-def create_broadcast(services, *, audience: str, text: str, created_by: str,
+def create_broadcast(services: "Services", *, audience: str, text: str, created_by: str,
                      purpose: str = "broadcast", notice_key: str | None = None) -> int:
     """A draft broadcast; nothing is sent until it is confirmed. Returns its id."""
     text = (text or "").strip()
@@ -48,7 +54,7 @@ def create_broadcast(services, *, audience: str, text: str, created_by: str,
         return broadcast.id
 
 
-def preview(services, broadcast_id: int) -> dict:
+def preview(services: "Services", broadcast_id: int) -> dict:
     """What would go out: the text, the audience and its size (and how many follow)."""
     with session_scope(services.db) as session:
         broadcast = session.get(Broadcast, broadcast_id)
@@ -57,7 +63,8 @@ def preview(services, broadcast_id: int) -> dict:
                 "size": audience_size(session, services.contest, broadcast.audience)}
 
 
-def confirm_broadcast(services, broadcast_id: int, actor: str, enqueue: bool = True) -> dict:
+def confirm_broadcast(services: "Services", broadcast_id: int, actor: str,
+                      enqueue: bool = True) -> dict:
     """Fix the recipients (once) and queue the fan-out; a second confirm changes nothing."""
     with session_scope(services.db) as session:
         broadcast = session.scalars(select(Broadcast).where(Broadcast.id == broadcast_id)
@@ -75,7 +82,7 @@ def confirm_broadcast(services, broadcast_id: int, actor: str, enqueue: bool = T
     return progress(services, broadcast_id)
 
 
-def _snapshot(session, contest, broadcast: Broadcast) -> None:
+def _snapshot(session: Session, contest: Contest, broadcast: Broadcast) -> None:
     """One Delivery per audience member, written by one INSERT ... SELECT from the audience
     query: pending, or skipped when they do not follow."""
     members = audience_query(contest, broadcast.audience).subquery()
@@ -96,10 +103,10 @@ def _snapshot(session, contest, broadcast: Broadcast) -> None:
     refresh_counters(session, broadcast)
 
 
-def cancel_broadcast(services, broadcast_id: int, actor: str) -> bool:
+def cancel_broadcast(services: "Services", broadcast_id: int, actor: str) -> bool:
     """Drop a draft; a confirmed broadcast cannot be called back. True if it was cancelled."""
     with session_scope(services.db) as session:
-        done = session.execute(update(Broadcast).where(
+        done: bool = session.execute(update(Broadcast).where(
             Broadcast.id == broadcast_id, Broadcast.state == "draft")
             .values(state="cancelled")).rowcount == 1
         if done:
@@ -108,15 +115,16 @@ def cancel_broadcast(services, broadcast_id: int, actor: str) -> bool:
         return done
 
 
-def refresh_counters(session, broadcast: Broadcast) -> None:
+def refresh_counters(session: Session, broadcast: Broadcast) -> None:
     """Recount sent/failed/deferred/skipped from the recipients' Delivery rows."""
     counts = dict(session.execute(select(Delivery.status, func.count()).where(
-        Delivery.broadcast_id == broadcast.id).group_by(Delivery.status)).all())
+        Delivery.broadcast_id == broadcast.id).group_by(Delivery.status)).tuples().all())
     for status in COUNTED:
         setattr(broadcast, status, counts.get(status, 0))
 
 
-def mark_recipients(services, ids: list, chunk: int = 10000, **values) -> None:
+def mark_recipients(services: "Services", ids: list[int], chunk: int = 10000,
+                    **values: Any) -> None:
     """Set these columns on these Delivery rows, in one UPDATE per chunk of ids."""
     if not ids:
         return
@@ -126,7 +134,8 @@ def mark_recipients(services, ids: list, chunk: int = 10000, **values) -> None:
         note_deferred_ids(services, ids)
 
 
-def update_recipients(session, ids: list, chunk: int = 10000, **values) -> None:
+def update_recipients(session: Session, ids: list[int], chunk: int = 10000,
+                      **values: Any) -> None:
     """The UPDATEs of mark_recipients, inside the caller's transaction."""
     for start in range(0, len(ids), chunk):
         session.execute(update(Delivery).where(
@@ -134,7 +143,7 @@ def update_recipients(session, ids: list, chunk: int = 10000, **values) -> None:
             execution_options={"synchronize_session": False})
 
 
-def progress(services, broadcast_id: int) -> dict:
+def progress(services: "Services", broadcast_id: int) -> dict:
     """Counters, what is still pending, and the split by channel: the organizer's report."""
     with session_scope(services.db) as session:
         broadcast = session.get(Broadcast, broadcast_id)
@@ -152,7 +161,7 @@ def progress(services, broadcast_id: int) -> dict:
                 "finished_at": broadcast.finished_at}
 
 
-def recipients(services, broadcast_id: int, status: str | None = None, limit: int = 100,
+def recipients(services: "Services", broadcast_id: int, status: str | None = None, limit: int = 100,
                offset: int = 0) -> list[dict]:
     """What happened to each recipient: channel, status, the platform's errcode and reason."""
     query = select(Delivery).where(Delivery.broadcast_id == broadcast_id)

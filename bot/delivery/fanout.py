@@ -10,6 +10,8 @@ as "interrupted" (a customer-service send, which has no such key): nothing is se
 """
 import logging
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
 
@@ -19,6 +21,10 @@ from bot.delivery.broadcasts import mark_recipients, refresh_counters
 from bot.delivery.fanout_mass import MASS_MAX, resend_open_batch, send_mass_group
 from bot.delivery.fanout_single import CUSTOM_CLAIM, send_one_by_one
 from bot.models import Broadcast, Delivery, utc_now
+from bot.wechat.client import WeChatApi
+
+if TYPE_CHECKING:  # annotations only
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +34,7 @@ LEASE_SECONDS = 300
 COUNTERS_EVERY_SECONDS = 2  # the broadcast list's counters; progress() always counts afresh
 
 
-def fan_out(services, api, broadcast_id: int, batch: int = MASS_MAX) -> dict:
+def fan_out(services: "Services", api: WeChatApi, broadcast_id: int, batch: int = MASS_MAX) -> dict:
     """Send every pending recipient once; returns the final counters."""
     lease = services.redis.lock(f"lock:broadcast:{broadcast_id}", timeout=LEASE_SECONDS,
                                 blocking_timeout=5)
@@ -44,15 +50,15 @@ def fan_out(services, api, broadcast_id: int, batch: int = MASS_MAX) -> dict:
         return _finish(services, broadcast_id)
 
 
-def _start(services, broadcast_id: int) -> str:
+def _start(services: "Services", broadcast_id: int) -> str:
     with session_scope(services.db) as session:
-        broadcast = session.get(Broadcast, broadcast_id)
+        broadcast: Broadcast = session.get(Broadcast, broadcast_id)
         if broadcast.state == "confirmed":
             broadcast.state = "sending"
         return broadcast.text
 
 
-def _settle_interrupted(services, broadcast_id: int) -> None:
+def _settle_interrupted(services: "Services", broadcast_id: int) -> None:
     """Custom sends claimed by a run that died: unknown whether they went, never resent."""
     with session_scope(services.db) as session:
         count = session.execute(update(Delivery).where(
@@ -64,7 +70,8 @@ def _settle_interrupted(services, broadcast_id: int) -> None:
         log.warning("broadcast %s: %s sends interrupted by an earlier run", broadcast_id, count)
 
 
-def _round(services, api, broadcast_id: int, text: str, batch: int, renew) -> bool:
+def _round(services: "Services", api: WeChatApi, broadcast_id: int, text: str, batch: int,
+           renew: Callable[[], object]) -> bool:
     """Plan and send one batch of pending recipients; False when none is left."""
     renew()
     with session_scope(services.db) as session:
@@ -82,10 +89,12 @@ def _round(services, api, broadcast_id: int, text: str, batch: int, renew) -> bo
     return True
 
 
-def _plan(services, pending: list) -> dict:
+def _plan(services: "Services",
+          pending: list[tuple[int, planner.Reach]]) -> dict[str, list[tuple[int, str]]]:
     account = services.settings["WECHAT_ACCOUNT_TYPE"]
     has_template = planner.template_id(services.settings, "broadcast") is not None
-    plan = {"custom": [], "mass": [], "template": [], "deferred": [], "skipped": []}
+    plan: dict[str, list[tuple[int, str]]] = {"custom": [], "mass": [], "template": [],
+                                              "deferred": [], "skipped": []}
     for delivery_id, reach in pending:
         channel = planner.choose(reach, account_type=account, has_template=has_template,
                                  bulk=True)
@@ -95,16 +104,16 @@ def _plan(services, pending: list) -> dict:
     return plan
 
 
-def _mark(services, ids: list, **values) -> None:
+def _mark(services: "Services", ids: list[int], **values: Any) -> None:
     mark_recipients(services, ids, chunk=MASS_MAX, **values)
 
 
-def _refresh(services, broadcast_id: int) -> None:
+def _refresh(services: "Services", broadcast_id: int) -> None:
     with session_scope(services.db) as session:
         refresh_counters(session, session.get(Broadcast, broadcast_id))
 
 
-def _finish(services, broadcast_id: int) -> dict:
+def _finish(services: "Services", broadcast_id: int) -> dict:
     with session_scope(services.db) as session:
         broadcast = session.get(Broadcast, broadcast_id)
         refresh_counters(session, broadcast)

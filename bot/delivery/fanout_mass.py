@@ -11,6 +11,8 @@ next reply.
 """
 import logging
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from wechatpy.exceptions import WeChatClientException
@@ -23,6 +25,10 @@ from bot.delivery.tag_mass import send_to_tagged
 from bot.models import Broadcast, Delivery, utc_now
 from bot.sqlbits import among
 from bot.wechat import errors
+from bot.wechat.client import WeChatApi
+
+if TYPE_CHECKING:  # annotations only
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +36,9 @@ MASS_MAX = 10000  # openids per mass/send call
 MASS_PER_MINUTE = 60
 
 
-def send_mass_group(services, api, broadcast_id: int, group: list, text: str,
-                    renew=lambda: None) -> None:
+def send_mass_group(services: "Services", api: WeChatApi, broadcast_id: int,
+                    group: list[tuple[int, str]], text: str,
+                    renew: Callable[[], object] = lambda: None) -> None:
     """Send `text` to the (delivery id, openid) pairs of the group, MASS_MAX per call;
     `renew` is called before each call."""
     for start in range(0, len(group), MASS_MAX):
@@ -45,7 +52,8 @@ def send_mass_group(services, api, broadcast_id: int, group: list, text: str,
         send_batch(services, api, broadcast_id, key, ids, [openid for _, openid in chunk], text)
 
 
-def resend_open_batch(services, api, broadcast_id: int, text: str) -> None:
+def resend_open_batch(services: "Services", api: WeChatApi, broadcast_id: int,
+                      text: str) -> None:
     """The batch an earlier run claimed but did not record: sent again with its clientmsgid."""
     with session_scope(services.db) as session:
         claim = session.get(Broadcast, broadcast_id).mass_claim
@@ -60,8 +68,8 @@ def resend_open_batch(services, api, broadcast_id: int, text: str) -> None:
         _record(services, broadcast_id, [], {})
 
 
-def send_batch(services, api, broadcast_id: int, key: str, ids: list, openids: list,
-               text: str) -> None:
+def send_batch(services: "Services", api: WeChatApi, broadcast_id: int, key: str,
+               ids: list[int], openids: list[str], text: str) -> None:
     """One claimed batch: the call (retried within the minute's quota) and its recorded outcome."""
     for attempt in range(3):
         _wait_for_mass_slot(services)
@@ -87,16 +95,19 @@ def send_batch(services, api, broadcast_id: int, key: str, ids: list, openids: l
                                               attempts=1, sent_at=utc_now()))
 
 
-def _mass_call(services, api, key: str, openids: list, text: str) -> dict:
+def _mass_call(services: "Services", api: WeChatApi, key: str, openids: list[str],
+               text: str) -> dict:
     """One mass send: by openid list on a service account, by a temporary tag otherwise."""
     if services.settings["WECHAT_ACCOUNT_TYPE"] != "service":
         return send_to_tagged(api, key, openids, text)
-    return api.post("message/mass/send", data={
+    answer: dict = api.post("message/mass/send", data={
         "touser": openids, "msgtype": "text", "text": {"content": text},
         "clientmsgid": key, "send_ignore_reprint": 0})
+    return answer
 
 
-def _record(services, broadcast_id: int, ids: list, values: dict) -> None:
+def _record(services: "Services", broadcast_id: int, ids: list[int],
+            values: dict[str, Any]) -> None:
     """The batch's outcome on its recipients and the claim cleared, in one transaction."""
     with session_scope(services.db) as session:
         update_recipients(session, ids, MASS_MAX, **values)
@@ -104,7 +115,7 @@ def _record(services, broadcast_id: int, ids: list, values: dict) -> None:
                         .values(mass_claim=None))
 
 
-def _wait_for_mass_slot(services) -> None:
+def _wait_for_mass_slot(services: "Services") -> None:
     """At most MASS_PER_MINUTE mass calls a minute across every worker (a Redis counter)."""
     while True:
         bucket = f"wechat:mass_calls:{int(time.time() // 60)}"

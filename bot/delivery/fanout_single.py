@@ -11,7 +11,9 @@ rather than risk a double (bot.delivery.fanout). A template message carries clie
 WeChat drops a repeat, so it is simply sent again.
 """
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
 
 from wechatpy.exceptions import WeChatClientException
 
@@ -19,16 +21,22 @@ from bot.delivery.broadcasts import mark_recipients
 from bot.delivery.send import template_body
 from bot.models import utc_now
 from bot.wechat import errors
+from bot.wechat.client import WeChatApi
+
+if TYPE_CHECKING:  # annotations only
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 CUSTOM_CLAIM = "custom"
 CHUNK = 200  # recipients per chunk: at most this many end "interrupted" after a crash
 EXPECTED_ERRORS = errors.NOT_REACHABLE | errors.KEEP_FOR_NEXT_REPLY
+Outcome = tuple[str, str, int | None, str | None]  # (status, channel, errcode, errmsg)
 
 
-def send_one_by_one(services, api, group: list, text: str, *, channel: str,
-                    template: str | None = None, renew=lambda: None) -> None:
+def send_one_by_one(services: "Services", api: WeChatApi, group: list[tuple[int, str]],
+                    text: str, *, channel: str, template: str | None = None,
+                    renew: Callable[[], object] = lambda: None) -> None:
     """Send `text` to each (delivery id, openid) of the group by `channel` ("custom" or
     "template") and record each outcome; `renew` is called before each chunk."""
     workers = max(1, int(services.settings["BROADCAST_CUSTOM_WORKERS"]))
@@ -45,7 +53,7 @@ def send_one_by_one(services, api, group: list, text: str, *, channel: str,
             settle(services, chunk, list(outcomes))
 
 
-def custom_outcome(api, openid: str, text: str) -> tuple:
+def custom_outcome(api: WeChatApi, openid: str, text: str) -> Outcome:
     """One customer-service send; its outcome as (status, channel, errcode, errmsg)."""
     try:
         api.message.send_text(openid, text)
@@ -61,7 +69,8 @@ def custom_outcome(api, openid: str, text: str) -> tuple:
     return "sent", "custom", None, None
 
 
-def template_outcome(api, recipient: tuple, template: str, text: str) -> tuple:
+def template_outcome(api: WeChatApi, recipient: tuple[int, str], template: str | None,
+                     text: str) -> Outcome:
     """One template message (client_msg_id "bc<delivery id>"); its outcome as custom_outcome's."""
     delivery_id, openid = recipient
     try:
@@ -72,14 +81,15 @@ def template_outcome(api, recipient: tuple, template: str, text: str) -> tuple:
     return "sent", "template", None, None
 
 
-def settle(services, chunk: list, outcomes: list) -> None:
+def settle(services: "Services", chunk: list[tuple[int, str]], outcomes: list[Outcome]) -> None:
     """Write the chunk's outcomes: one UPDATE per distinct outcome."""
-    groups: dict[tuple, list] = {}
+    groups: dict[Outcome, list[int]] = {}
     for (delivery_id, _), outcome in zip(chunk, outcomes, strict=True):
         groups.setdefault(outcome, []).append(delivery_id)
     now = utc_now()
     for (status, channel, errcode, errmsg), ids in groups.items():
-        values = {"status": status, "channel": channel, "errcode": errcode, "errmsg": errmsg}
+        values: dict[str, Any] = {"status": status, "channel": channel, "errcode": errcode,
+                                  "errmsg": errmsg}
         if status == "sent":
             values["sent_at"] = now
         if errcode is not None:  # the platform refused it: no longer this run's claim

@@ -13,9 +13,11 @@ A page voter proves nothing by logging in: `learn_follow_state` asks user/info o
 """
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, cast
 
 from redis.exceptions import RedisError
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 from wechatpy.exceptions import WeChatClientException
 
 from bot.db import session_scope
@@ -24,7 +26,10 @@ from bot.entrants import record_follow_time, record_unfollow
 from bot.models import Entrant, Vote, utc_now
 from bot.queueing import FILL_FOLLOW_TIMES
 from bot.wechat import errors
-from bot.wechat.client import make_api
+from bot.wechat.client import WeChatApi, make_api
+
+if TYPE_CHECKING:  # annotations only
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +51,7 @@ ASK_AGAIN_AFTER_S = 86400
 BATCH = 100  # user/info/batchget takes at most 100 openids
 
 
-def note_since_unknown(services, openid: str) -> None:
+def note_since_unknown(services: "Services", openid: str) -> None:
     """Queue the follow-time lookup of one follower: one script call, an enqueue per drain."""
     try:
         drain = services.redis.eval(NOTE, 4, ASKED_KEY.format(openid), PENDING_KEY,
@@ -58,7 +63,7 @@ def note_since_unknown(services, openid: str) -> None:
         log.warning("follow-time lookup not queued: redis unavailable")
 
 
-def learn_follow_state(services, openid: str) -> None:
+def learn_follow_state(services: "Services", openid: str) -> None:
     """At a page login (no message proves anything there): a person with no follow record is
     asked about once a day through user/info, so a follower who never wrote can vote."""
     with session_scope(services.db) as session:
@@ -75,20 +80,22 @@ def learn_follow_state(services, openid: str) -> None:
         _forget(services, asked)  # unanswered: the next login asks again
 
 
-def _forget(services, key: str) -> None:
+def _forget(services: "Services", key: str) -> None:
     try:
         services.redis.delete(key)
     except RedisError:
         pass
 
 
-def fill_follow_times(services, api, now: datetime | None = None) -> int:
+def fill_follow_times(services: "Services", api: WeChatApi, now: datetime | None = None) -> int:
     """Ask WeChat for every pending follower's subscribe time; how many were answered."""
     # Cleared before draining: a follower noted from now on queues the next drain.
     services.redis.delete(DRAIN_QUEUED_KEY)
     done = 0
     while not services.redis.exists(QUOTA_SPENT_KEY):
-        openids = [raw.decode() for raw in services.redis.spop(PENDING_KEY, BATCH) or []]
+        # with a count SPOP answers a list; bytes, as the client does not decode
+        popped = cast("list[bytes] | None", services.redis.spop(PENDING_KEY, BATCH))
+        openids = [raw.decode() for raw in popped or []]
         if not openids:
             break
         try:
@@ -103,15 +110,16 @@ def fill_follow_times(services, api, now: datetime | None = None) -> int:
     return done
 
 
-def _ask(api, openids: list[str]) -> list[dict]:
+def _ask(api: WeChatApi, openids: list[str]) -> list[dict]:
     """user/info for one openid, batchget for more; an openid WeChat does not know is dropped."""
     if len(openids) > 1:
         try:
-            return api.user.get_batch(openids)
+            infos: list[dict] = api.user.get_batch(openids)
+            return infos
         except WeChatClientException as error:
             if error.errcode != errors.NOT_A_USER:  # one bad openid fails the batch: ask one by one
                 raise
-    answers = []
+    answers: list[dict] = []
     for openid in openids:
         try:
             answers.append(api.user.get(openid))
@@ -122,7 +130,7 @@ def _ask(api, openids: list[str]) -> list[dict]:
     return answers
 
 
-def record_answers(services, infos: list[dict], now: datetime) -> int:
+def record_answers(services: "Services", infos: list[dict], now: datetime) -> int:
     """Store what WeChat says of each user: following since subscribe_time, or not following."""
     with session_scope(services.db) as session:
         for info in infos:
@@ -139,12 +147,12 @@ def record_answers(services, infos: list[dict], now: datetime) -> int:
     return len(infos)
 
 
-def _known_following(session, openid: str) -> bool:
+def _known_following(session: Session, openid: str) -> bool:
     entrant = session.query(Entrant).filter_by(openid=openid).one_or_none()
     return bool(entrant and entrant.subscribed)
 
 
-def _wait_for_next_day(services, now: datetime) -> None:
+def _wait_for_next_day(services: "Services", now: datetime) -> None:
     """45009: no more user/info today; the pending openids wait for the next China day."""
     local = now.astimezone(CHINA)
     tomorrow = (local + timedelta(days=1)).replace(hour=0, minute=5, second=0, microsecond=0)

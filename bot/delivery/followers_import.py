@@ -8,12 +8,18 @@ following "since unknown" (bot.delivery.followers fills the time when it matters
 user/get has a small daily quota (500 calls on a new account): on 45009 the import stops and
 says which next_openid to continue from.
 """
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from wechatpy.exceptions import WeChatClientException
 
 from bot.db import session_scope
 from bot.models import Entrant, utc_now
 from bot.sqlbits import dialect_insert
+from bot.wechat.client import WeChatApi
+
+if TYPE_CHECKING:  # annotations only
+    from bot.services import Services
 
 PAGE_SIZE = 10_000  # user/get's page
 INSERT_CHUNK = 2_000
@@ -22,14 +28,15 @@ INSERT_CHUNK = 2_000
 class ImportStopped(RuntimeError):
     """WeChat refused a page (45009: quota spent); `next_openid` continues the import."""
 
-    def __init__(self, errcode: int, next_openid: str, progress: dict):
+    def __init__(self, errcode: int, next_openid: str, progress: dict[str, Any]) -> None:
         super().__init__(f"user/get answered errcode {errcode}")
         self.errcode, self.next_openid, self.progress = errcode, next_openid, progress
 
 
-def import_followers(services, api, start: str = "", on_page=None) -> dict:
+def import_followers(services: "Services", api: WeChatApi, start: str = "",
+                     on_page: Callable[[dict[str, Any]], object] | None = None) -> dict[str, Any]:
     """Page through user/get from `start`; {'total', 'pages', 'seen', 'added'}."""
-    progress = {"total": None, "pages": 0, "seen": 0, "added": 0}
+    progress: dict[str, Any] = {"total": None, "pages": 0, "seen": 0, "added": 0}
     next_openid = start or None
     while True:
         try:
@@ -50,7 +57,7 @@ def import_followers(services, api, start: str = "", on_page=None) -> dict:
             return progress
 
 
-def add_followers(services, openids: list[str]) -> int:
+def add_followers(services: "Services", openids: list[str]) -> int:
     """Record the openids as following since unknown where the bot knew no better; how many
     rows that changed."""
     now = utc_now()

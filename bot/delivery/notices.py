@@ -4,16 +4,21 @@ The notice's broadcast carries notice_key "notice:<contest>:<notice id>" (unique
 twice, or re-planned, finds the broadcast already made and only resumes its fan-out.
 """
 import logging
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.chat.render import render_chat
+from bot.contest import Notice
 from bot.db import session_scope
 from bot.delivery.broadcasts import confirm_broadcast, create_broadcast
 from bot.delivery.fanout import fan_out
 from bot.models import Broadcast
 from bot.wechat.client import make_api
+
+if TYPE_CHECKING:  # annotations only
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +28,7 @@ def notice_key(contest_id: str, notice_id: str) -> str:
     return f"notice:{contest_id}:{notice_id}"
 
 
-def send_notice(services, contest_id: str, notice_id: str) -> dict | None:
+def send_notice(services: "Services", contest_id: str, notice_id: str) -> dict | None:
     """Make (once) and fan out the broadcast of one notice; None if the notice is gone."""
     notice = _find_notice(services, contest_id, notice_id)
     if notice is None:
@@ -33,7 +38,7 @@ def send_notice(services, contest_id: str, notice_id: str) -> dict | None:
     return fan_out(services, make_api(services), broadcast_id)
 
 
-def _find_notice(services, contest_id: str, notice_id: str):
+def _find_notice(services: "Services", contest_id: str, notice_id: str) -> Notice | None:
     if services.contest.id != contest_id:
         log.warning("notice %s/%s skipped: this worker runs contest %s", contest_id, notice_id,
                     services.contest.id)
@@ -44,7 +49,7 @@ def _find_notice(services, contest_id: str, notice_id: str):
     return notice
 
 
-def _notice_broadcast(services, notice) -> int:
+def _notice_broadcast(services: "Services", notice: Notice) -> int:
     key = notice_key(services.contest.id, notice.id)
     template = "notice_slogan" if notice.kind == "slogan" else "notice_text"
     text = render_chat(services.chat_env, template, {"notice": notice, "contest": services.contest})
@@ -54,4 +59,5 @@ def _notice_broadcast(services, notice) -> int:
                                 notice_key=key)
     except IntegrityError:
         with session_scope(services.db) as session:
-            return session.scalar(select(Broadcast.id).where(Broadcast.notice_key == key))
+            made: int = session.scalar(select(Broadcast.id).where(Broadcast.notice_key == key))
+            return made

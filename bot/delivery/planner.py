@@ -19,9 +19,10 @@ and 45015/45047 move the message on to the next channel (see bot.delivery.send).
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Row, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from bot.models import Delivery, Entrant
 from bot.sqlbits import among
@@ -43,9 +44,10 @@ class Reach:
     mass_left: int
 
 
-def custom_left(last_message_at, last_event_at, sent_times: list, now: datetime) -> int:
+def custom_left(last_message_at: datetime | None, last_event_at: datetime | None,
+                sent_times: list[datetime], now: datetime) -> int:
     """Customer-service messages the user's live grants still allow (0 when none is open)."""
-    grants = []
+    grants: list[list[Any]] = []  # [granted at, messages left]
     if last_event_at and now < last_event_at + EVENT_GRANT[1]:
         grants.append([last_event_at, EVENT_GRANT[0]])
     if last_message_at and now < last_message_at + MESSAGE_GRANT[1]:
@@ -64,7 +66,7 @@ def month_start(now: datetime) -> datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
-def reach_of(session, openids: list[str], now: datetime) -> dict[str, Reach]:
+def reach_of(session: Session, openids: list[str], now: datetime) -> dict[str, Reach]:
     """Reach for a batch of openids in three queries (entrants, custom sends, mass sends)."""
     if not openids:
         return {}
@@ -76,12 +78,13 @@ def reach_of(session, openids: list[str], now: datetime) -> dict[str, Reach]:
     mass = dict(session.execute(select(Delivery.openid, func.count()).where(
         Delivery.channel == "mass", Delivery.status == "sent",
         among(session, Delivery.openid, openids),
-        Delivery.sent_at >= month_start(now)).group_by(Delivery.openid)).all())
+        Delivery.sent_at >= month_start(now)).group_by(Delivery.openid)).tuples().all())
     return {openid: _reach(openid, people.get(openid), sent.get(openid, []),
                            mass.get(openid, 0), now) for openid in openids}
 
 
-def pending_reach(session, broadcast_id: int, now: datetime, limit: int) -> list:
+def pending_reach(session: Session, broadcast_id: int, now: datetime,
+                  limit: int) -> list[tuple[int, Reach]]:
     """The next `limit` pending recipients of a broadcast as (delivery id, Reach): one query for
     the recipients, their follow state, whether a window is open and their mass sends this
     month; reach_of for the few whose window is open."""
@@ -104,8 +107,9 @@ def pending_reach(session, broadcast_id: int, now: datetime, limit: int) -> list
         for delivery_id, openid, known, subscribed, _, mass in rows]
 
 
-def _custom_sent_times(session, openids: list[str], now: datetime) -> dict[str, list]:
-    sent: dict[str, list] = {}
+def _custom_sent_times(session: Session, openids: list[str],
+                       now: datetime) -> dict[str, list[datetime]]:
+    sent: dict[str, list[datetime]] = {}
     for openid, sent_at in session.execute(select(Delivery.openid, Delivery.sent_at).where(
             Delivery.channel == "custom", Delivery.status == "sent",
             among(session, Delivery.openid, openids),
@@ -114,7 +118,8 @@ def _custom_sent_times(session, openids: list[str], now: datetime) -> dict[str, 
     return sent
 
 
-def _reach(openid: str, person, sent_times: list, mass_sent: int, now: datetime) -> Reach:
+def _reach(openid: str, person: Row[Any] | None, sent_times: list[datetime], mass_sent: int,
+           now: datetime) -> Reach:
     left = custom_left(person.last_message_at, person.last_event_at, sent_times,
                        now) if person else 0
     # Gone only after an unfollow we saw: a row without one is a follower from before the bot

@@ -12,10 +12,15 @@ with with_scheduler=True) moves due jobs to the queue.
 """
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from rq.exceptions import NoSuchJobError
+from rq.registry import ScheduledJobRegistry
 
 from bot.queueing import SEND_NOTICE
+
+if TYPE_CHECKING:  # annotations only
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +37,12 @@ def real_instant(due: datetime, contest_now: datetime, real_now: datetime) -> da
     return (real_now + (due - contest_now)).astimezone(UTC)
 
 
-def plan_schedule(services) -> dict:
+def plan_schedule(services: "Services") -> dict[str, list[str]]:
     """Schedule every future notice once; returns {'scheduled','kept','past','cancelled'}."""
     registry = services.jobs.scheduled(SEND_NOTICE)
     contest, contest_now = services.contest, services.now()
     real_now = datetime.now(UTC)
-    report = {"scheduled": [], "kept": [], "past": [], "cancelled": []}
+    report: dict[str, list[str]] = {"scheduled": [], "kept": [], "past": [], "cancelled": []}
     wanted = set()
     for due, notice in contest.scheduled_notices():
         job_id = notice_job_id(contest.id, notice.id)
@@ -64,7 +69,7 @@ def plan_schedule(services) -> dict:
     return report
 
 
-def _scheduled_near(registry, job_id: str, run_at: datetime) -> bool:
+def _scheduled_near(registry: ScheduledJobRegistry, job_id: str, run_at: datetime) -> bool:
     try:
         when = registry.get_scheduled_time(job_id)
     except NoSuchJobError:
@@ -72,7 +77,7 @@ def _scheduled_near(registry, job_id: str, run_at: datetime) -> bool:
     return abs(when.replace(tzinfo=UTC) - run_at) <= TOLERANCE
 
 
-def scheduled_notices(services) -> list[dict]:
+def scheduled_notices(services: "Services") -> list[dict]:
     """The notice jobs now scheduled, with their real run time, for the console and tests."""
     registry = services.jobs.scheduled(SEND_NOTICE)
     prefix = notice_job_id(services.contest.id, "")

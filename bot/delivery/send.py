@@ -11,9 +11,12 @@ anything else unexpected (5xx, timeouts) raises TransientDeliveryError so the jo
 Bulk sends (mass) are bot.delivery.broadcasts' business; they share these records.
 """
 import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import requests
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 from wechatpy.exceptions import WeChatClientException
 
 from bot.db import session_scope
@@ -22,7 +25,11 @@ from bot.delivery.deferred import forget, may_have_deferred, note_deferred
 from bot.models import Broadcast, Delivery, utc_now
 from bot.privacy import mask_openid
 from bot.sqlbits import dialect_insert
+from bot.wechat.client import WeChatApi
 from bot.wechat.errors import KEEP_FOR_NEXT_REPLY, NOT_REACHABLE
+
+if TYPE_CHECKING:  # annotations only
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +42,7 @@ class TransientDeliveryError(RuntimeError):
     """WeChat could not take the message now (busy, 5xx, timeout): the job should retry."""
 
 
-def insert_ignoring_duplicates(session, rows: list[dict]) -> None:
+def insert_ignoring_duplicates(session: Session, rows: list[dict]) -> None:
     """Insert Delivery rows (not a broadcast's); rows whose idempotency key already exists are
     left as they are."""
     if rows:  # executemany: SQLAlchemy batches the rows into multi-row INSERTs itself
@@ -44,7 +51,8 @@ def insert_ignoring_duplicates(session, rows: list[dict]) -> None:
             rows)
 
 
-def _claim(services, openid: str, payload: dict, purpose: str, key: str):
+def _claim(services: "Services", openid: str, payload: dict, purpose: str,
+           key: str) -> tuple[int, str] | None:
     """Insert the delivery if new; (id, plan) or None when an earlier run already settled it.
 
     plan: 'skip' (known as not following), 'custom' (the window allows, or the user is new to
@@ -71,12 +79,13 @@ def _claim(services, openid: str, payload: dict, purpose: str, key: str):
         return delivery.id, "custom" if reach.custom_left or not reach.known else "closed"
 
 
-def send_text(services, api, openid: str, text: str, *, purpose: str, key: str) -> str:
+def send_text(services: "Services", api: WeChatApi, openid: str, text: str, *, purpose: str,
+              key: str) -> str:
     """Deliver a text once: 'sent', 'deferred' (next reply), 'failed', or 'done' if already."""
     return deliver(services, api, openid, text, purpose=purpose, key=key)
 
 
-def deliver(services, api, openid: str, text: str, *, purpose: str, key: str,
+def deliver(services: "Services", api: WeChatApi, openid: str, text: str, *, purpose: str, key: str,
             title: str = "", template_kind: str | None = None) -> str:
     """Deliver once by the best channel open now; the outcome is recorded on the Delivery."""
     claimed = _claim(services, openid, {"text": text, "title": title}, purpose, key)
@@ -101,7 +110,8 @@ def deliver(services, api, openid: str, text: str, *, purpose: str, key: str,
     return outcome
 
 
-def _try(services, delivery_id: int, openid: str, channel: str, call) -> str:
+def _try(services: "Services", delivery_id: int, openid: str, channel: str,
+         call: Callable[[], object]) -> str:
     """One attempt on one channel: 'sent', 'failed', or 'next' (try the next channel)."""
     _settle(services, delivery_id, channel=channel, errmsg=IN_FLIGHT)
     try:
@@ -123,14 +133,14 @@ def _try(services, delivery_id: int, openid: str, channel: str, call) -> str:
     return "sent"
 
 
-def _defer(services, delivery_id: int, openid: str) -> str:
+def _defer(services: "Services", delivery_id: int, openid: str) -> str:
     _settle(services, delivery_id, status="deferred", channel="next_reply")
     note_deferred(services, [openid])
     log.info("delivery %s kept for the next reply of %s", delivery_id, mask_openid(openid))
     return "deferred"
 
 
-def template_body(openid: str, template: str, title: str, text: str, key: str) -> dict:
+def template_body(openid: str, template: str | None, title: str, text: str, key: str) -> dict:
     """A template message: title and text cut to WeChat's 20-character 'thing' fields."""
     return {"touser": openid, "template_id": template, "client_msg_id": key[:64],
             "data": {"thing1": {"value": _cut(title or text)}, "thing2": {"value": _cut(text)}}}
@@ -141,12 +151,13 @@ def _cut(value: str, limit: int = 20) -> str:
     return value if len(value) <= limit else value[:limit - 1] + "…"
 
 
-def _settle(services, delivery_id: int, **values) -> None:
+def _settle(services: "Services", delivery_id: int, **values: Any) -> None:
     with session_scope(services.db) as session:
         session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
 
 
-def take_deferred(services, openid: str, budget: int = DEFERRED_REPLY_BUDGET) -> list[str]:
+def take_deferred(services: "Services", openid: str,
+                  budget: int = DEFERRED_REPLY_BUDGET) -> list[str]:
     """Texts kept for this user, oldest first, as many as fit one reply; marked sent with it."""
     if not may_have_deferred(services, openid):
         return []
@@ -156,7 +167,8 @@ def take_deferred(services, openid: str, budget: int = DEFERRED_REPLY_BUDGET) ->
                                .where(Delivery.openid == openid, Delivery.status == "deferred")
                                .order_by(Delivery.id)
                                .with_for_update(of=Delivery, skip_locked=True)).all()
-        taken, used = [], 0
+        taken: list[str] = []
+        used = 0
         for delivery, broadcast_text in kept:
             text = delivery.payload.get("text") or broadcast_text  # a broadcast keeps it once
             size = len(text.encode("utf-8"))

@@ -10,6 +10,7 @@ import logging
 
 from wechatpy.exceptions import WeChatClientException
 
+from bot.wechat.client import WeChatApi
 from bot.wechat.errors import TAG_NAME_TAKEN
 
 log = logging.getLogger(__name__)
@@ -17,21 +18,22 @@ log = logging.getLogger(__name__)
 TAGGING_MAX = 50  # openids per batchtagging call
 
 
-def send_to_tagged(api, key: str, openids: list, text: str) -> dict:
+def send_to_tagged(api: WeChatApi, key: str, openids: list[str], text: str) -> dict:
     """Tag the openids with a tag named after the batch, sendall to it, delete the tag."""
     tag_id = _tag_named(api, key)
     try:
         for start in range(0, len(openids), TAGGING_MAX):
             api.post("tags/members/batchtagging",
                      data={"openid_list": openids[start:start + TAGGING_MAX], "tagid": tag_id})
-        return api.post("message/mass/sendall", data={
+        answer: dict = api.post("message/mass/sendall", data={
             "filter": {"is_to_all": False, "tag_id": tag_id}, "msgtype": "text",
             "text": {"content": text}, "clientmsgid": key, "send_ignore_reprint": 0})
+        return answer
     finally:
         _delete_tag(api, tag_id)
 
 
-def _tag_named(api, name: str) -> int:
+def _tag_named(api: WeChatApi, name: str) -> int:
     try:
         return int(api.post("tags/create", data={"tag": {"name": name}})["tag"]["id"])
     except WeChatClientException as error:
@@ -43,7 +45,7 @@ def _tag_named(api, name: str) -> int:
     raise WeChatClientException(TAG_NAME_TAKEN, f"tag {name} could not be created or found")
 
 
-def _delete_tag(api, tag_id: int) -> None:
+def _delete_tag(api: WeChatApi, tag_id: int) -> None:
     try:
         api.post("tags/delete", data={"tag": {"id": tag_id}})
     except WeChatClientException as error:  # a stale tag only uses one of the 100 slots

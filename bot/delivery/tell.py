@@ -1,6 +1,7 @@
 """Telling an entrant what became of their entry (a video's verdict, the screening decision):
 one chat template, delivered once per submission."""
 import logging
+from typing import TYPE_CHECKING
 
 from bot.chat.render import render_chat
 from bot.db import session_scope
@@ -8,6 +9,9 @@ from bot.delivery.send import send_text
 from bot.entries import PASSED_SCREENING
 from bot.models import Entry, EntryState
 from bot.wechat.client import make_api
+
+if TYPE_CHECKING:  # annotations only
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +22,8 @@ STILL_STANDS = {EntryState.APPROVED: PASSED_SCREENING,
                 EntryState.REJECTED: frozenset({EntryState.REJECTED})}
 
 
-def tell_entrant(services, entry_id: int, submission: str, template: str, context: dict) -> str:
+def tell_entrant(services: "Services", entry_id: int, submission: str, template: str,
+                 context: dict) -> str:
     """Render a chat template for the entry's owner and deliver it once per submission."""
     with session_scope(services.db) as session:
         entry = session.get(Entry, entry_id)
@@ -31,7 +36,7 @@ def tell_entrant(services, entry_id: int, submission: str, template: str, contex
                      key=f"{template}:{entry_id}:{submission}")
 
 
-def tell_screening_decision(services, entry_id: int, decision: str, reason: str,
+def tell_screening_decision(services: "Services", entry_id: int, decision: str, reason: str,
                             submission: str) -> str:
     """The 初审 decision with its reason, once per audit line; skipped when a later decision
     replaced it."""

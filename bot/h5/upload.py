@@ -21,9 +21,12 @@ This module has the page and the registration; the link checks, the blueprint an
 answers are in bot.h5.upload_access, the status and chunk API in bot.h5.upload_chunks, the
 completion in bot.h5.upload_complete. Importing this module attaches every route.
 """
+from typing import cast
+
 from flask import render_template, url_for
 
 from bot.chat.render import cn_datetime, cn_duration
+from bot.contest import Phase
 from bot.entries import TAKES_VIDEO, state_label
 from bot.h5.upload_access import (
     DEFAULT_MAX_FILE_MB,
@@ -67,7 +70,7 @@ def page(token: str):
         state_label=state_label(target.state),
         rules=rule_lines(target.rules), manual_checks=list(target.rules.manual_checks),
         max_bytes=target.max_bytes, max_text=size_text(target.max_bytes),
-        chunk_bytes=CHUNK_BYTES, deadline=cn_datetime(target.collection.end),
+        chunk_bytes=CHUNK_BYTES, deadline=cn_datetime(cast(Phase, target.collection).end),
         expires=cn_datetime(target.grant.expires_at),
         status_url=url_for(".status", token=token), chunks_url=url_for(".chunks", token=token),
         complete_url=url_for(".complete", token=token))

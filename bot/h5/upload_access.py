@@ -13,9 +13,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from bot.chat.render import cn_datetime
+from bot.contest import Phase, VideoRules
 from bot.db import session_scope
 from bot.entries import TAKES_VIDEO
-from bot.h5.upload_links import LinkExpired, LinkInvalid, read_upload_token
+from bot.h5.upload_links import LinkExpired, LinkInvalid, UploadGrant, read_upload_token
 from bot.h5.upload_store import OffsetMismatch, UploadBusy, UploadStore
 from bot.models import Entry
 from bot.services import current_services
@@ -44,7 +45,7 @@ class Refusal(Exception):
 class Target:
     """What a valid link lets this request touch."""
 
-    grant: object
+    grant: UploadGrant
     entry_id: int
     code: str
     title: str
@@ -52,8 +53,8 @@ class Target:
     category: str | None
     openid: str
     has_video: bool
-    rules: object
-    collection: object
+    rules: VideoRules
+    collection: Phase | None  # resolve_link refuses the link when there is none
 
     @property
     def max_bytes(self) -> int:
@@ -148,7 +149,7 @@ def _busy(error: UploadBusy):
 
 @h5_upload.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
-    messages = {413: "数据过大。", 404: "页面不存在。", 405: "不支持的请求方式。"}
+    messages: dict[int | None, str] = {413: "数据过大。", 404: "页面不存在。", 405: "不支持的请求方式。"}
     return _answer(error.code or 400, "http_" + str(error.code),
                    messages.get(error.code, "请求无法处理，请重试。"))
 

@@ -36,8 +36,8 @@ def complete(token: str):
     body = request.get_json(silent=True) or {}
     name, size = file_name(body.get("name")), declared_size(body.get("size"))
     check_size(target, size)
-    content_type = str(body.get("content_type") or "")
-    content_type = content_type if CONTENT_TYPE.match(content_type) else None
+    declared = str(body.get("content_type") or "")
+    content_type = declared if CONTENT_TYPE.match(declared) else None
     services = current_services()
     store, uid, part = upload_of(target, name, size)
     with store.locked(uid):  # held to the end: a second tab's completion waits, then sees done

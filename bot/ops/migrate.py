@@ -57,7 +57,7 @@ def current_revision(database_url: str) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def head_revision() -> str:
+def head_revision() -> str | None:
     """The newest revision among the migrations this code ships (read once per process)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 

@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from typing import IO, cast
 
 STOP_WAIT_S = 10.0
 
@@ -50,7 +51,7 @@ class Supervisor:
         self.say("system", f"{name} started (pid={process.pid})")
 
     def _pump(self, name: str, process: subprocess.Popen) -> None:
-        for line in process.stdout:
+        for line in cast(IO[str], process.stdout):  # started with stdout=PIPE, as text
             self.say(name, line)
 
     def stop(self, names=None, wait_s: float = STOP_WAIT_S) -> None:

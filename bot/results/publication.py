@@ -111,7 +111,8 @@ def personal_results(services, sheet_id: int) -> list[dict]:
 def tell_personal_results(services, sheet_id: int) -> dict:
     """Deliver every entrant's own result of the published sheet once per entry; counts by
     outcome (the TELL_RESULTS job)."""
-    api, outcomes = make_api(services), {}
+    api = make_api(services)
+    outcomes: dict[str, int] = {}
     for item in personal_results(services, sheet_id):
         template = "result_personal" if item["row"] else "result_not_finalist"
         text = render_chat(services.chat_env, template, {"contest": services.contest, **item})

@@ -17,7 +17,9 @@ left to the organizer; a votes award never goes to a work without votes. Shares 
 last takes the rest).
 """
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -34,7 +36,7 @@ class Line:
     """One finalist's figures while the table is computed."""
 
     entry_id: int
-    confirmed_at: object
+    confirmed_at: datetime | None
     jury: Decimal = Decimal(0)
     votes: int = 0
     vote_score: Decimal = Decimal(0)
@@ -88,7 +90,7 @@ def vote_score(votes: int, all_votes: list, scoring) -> Decimal:
 def rank_lines(lines: list, tie_breaks: list) -> list:
     """Lines in final order: total, then the tie-breaks, then entry id."""
     def key(line: Line):
-        parts = [-line.total]
+        parts: list[Any] = [-line.total]
         for rule in tie_breaks:
             parts.append({"jury_score": -line.jury, "votes": -line.votes}.get(
                 rule, line.confirmed_at.timestamp() if line.confirmed_at else 0))

@@ -56,7 +56,7 @@ def clean_media_with(services, contest_id: str, now: float | None = None) -> dic
     """Remove replaced, abandoned and orphan files of one contest; what was removed, by kind."""
     now = time.time() if now is None else now
     root = media_root(services.settings)
-    report = {"replaced": [], "partial": [], "orphan": []}
+    report: dict[str, list] = {"replaced": [], "partial": [], "orphan": []}
     with session_scope(services.db) as session:
         entries = {e.id: e.current_media_file_id for e in session.scalars(
             select(Entry).where(Entry.contest_id == contest_id))}
@@ -78,7 +78,7 @@ def clean_media_with(services, contest_id: str, now: float | None = None) -> dic
 
 def _replaced_due(media, entries: dict, now: float):
     """Replaced media files whose replacement arrived more than REPLACED_GRACE ago."""
-    by_entry = {}
+    by_entry: dict[int, list] = {}
     for item in media:
         by_entry.setdefault(item.entry_id, []).append(item)
     for entry_id, items in by_entry.items():

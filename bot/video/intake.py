@@ -58,8 +58,9 @@ def fetch_chat_video(services, entry_id: int, media_id: str, submission: str) ->
         return None
     except MediaTooLarge as too_large:
         if too_large.limit_bytes < max_bytes:  # cut off by the room left, not by the file cap
-            return fetch_over_quota(services, contest_id, openid, entry_id, submission,
-                                    too_large.seen_bytes)
+            fetch_over_quota(services, contest_id, openid, entry_id, submission,
+                             too_large.seen_bytes)
+            return None
         refuse_too_large(services, entry_id, submission, too_large)
         return None
     except requests.RequestException as error:

@@ -12,6 +12,7 @@ import subprocess
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.contest.video_rules import FFPROBE_FORMATS, VideoRules
 from bot.video.mp4_samples import iso_damage
@@ -176,7 +177,8 @@ def facts_from_probe(data: dict, path: Path, size_bytes: int) -> VideoFacts:
 def _seconds(*sources) -> float | None:
     for source in sources:
         try:
-            value = float((source or {}).get("duration"))
+            duration: Any = (source or {}).get("duration")  # None: a TypeError, skipped
+            value = float(duration)
         except (TypeError, ValueError):
             continue
         if value > 0:

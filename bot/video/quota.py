@@ -12,6 +12,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from bot.db import session_scope
 from bot.entries import entries_of
@@ -87,7 +88,8 @@ def _files(folder: Path):
 def entrant_entries(db, contest_id: str, openid: str) -> list[tuple[int, str]]:
     """(entry id, code) of every confirmed entry of this entrant in this contest."""
     with session_scope(db) as session:
-        return [(entry.id, entry.code) for entry in entries_of(session, contest_id, openid)]
+        return [(entry.id, cast(str, entry.code))  # confirmed entries: each has a code
+                for entry in entries_of(session, contest_id, openid)]
 
 
 @contextmanager

@@ -5,6 +5,7 @@ A file is probed once (ValidationResult is unique per file); each submission of 
 entry and gets exactly one message, so a retried or re-run job changes nothing twice.
 """
 import logging
+from typing import cast
 
 from sqlalchemy import select
 
@@ -16,7 +17,7 @@ from bot.models import Entry, EntryState, MediaFile, ValidationResult
 from bot.sqlbits import dialect_insert
 from bot.video.check import check_video, probe_failure, verdict_of
 from bot.video.poster import make_poster
-from bot.video.probe import ProbeError, probe_file
+from bot.video.probe import ProbeError, VideoFacts, probe_file
 from bot.video.store import media_root, poster_path
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,8 @@ def _inspect_and_store(services, media_file_id: int, relative_path: str, rules) 
     if verdict == "pass":
         poster = poster_path(root, media_file_id)
         poster.parent.mkdir(parents=True, exist_ok=True)
-        make_poster(root / relative_path, poster, duration_s=facts.duration_s)
+        # a pass: the probe answered
+        make_poster(root / relative_path, poster, duration_s=cast(VideoFacts, facts).duration_s)
     rows = [{"code": f.code, "severity": f.severity, "context": f.context} for f in findings]
     with session_scope(services.db) as session:
         session.execute(dialect_insert(session, ValidationResult).values(

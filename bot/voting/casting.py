@@ -6,12 +6,14 @@ explains the slots).
 """
 import logging
 from datetime import datetime
+from typing import Any, TypedDict, cast
 
-from sqlalchemy import bindparam, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import TextClause, bindparam, text
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.contest import Contest, Phase, Voting
 from bot.models import Entrant, Entry, Vote
 from bot.privacy import mask_openid
 from bot.voting.rules import (
@@ -37,8 +39,17 @@ log = logging.getLogger("bot.voting")  # the name these lines have always been l
 _ON_CONFLICT_DIALECTS = ("postgresql", "sqlite")  # INSERT ... ON CONFLICT DO NOTHING
 
 
-def cast_vote(session: Session | Connection, contest, openid: str, code: str, now: datetime,
-              channel: str, client_ip: str | None = None,
+class _Window(TypedDict):
+    """What every VoteOutcome of one attempt carries about the window."""
+
+    voting: Voting | None
+    phase: Phase | None
+    code: str
+    per_day: bool
+
+
+def cast_vote(session: Session | Connection, contest: Contest, openid: str, code: str,
+              now: datetime, channel: str, client_ip: str | None = None,
               user_agent: str | None = None) -> VoteOutcome:
     """Apply every voting rule and record the vote; chat and page both call this.
 
@@ -51,7 +62,8 @@ def cast_vote(session: Session | Connection, contest, openid: str, code: str, no
         raise ValueError(f"unknown vote channel {channel!r}")
     code = normalize_code(code)
     info = window(contest, now)
-    base = {"voting": info.voting, "phase": info.phase, "code": code, "per_day": info.per_day}
+    base: _Window = {"voting": info.voting, "phase": info.phase, "code": code,
+                     "per_day": info.per_day}
     if info.state != "open":
         return VoteOutcome(info.state, **base)
     row = _lookup(session, contest.id, code, openid)
@@ -60,7 +72,8 @@ def cast_vote(session: Session | Connection, contest, openid: str, code: str, no
     entry = EntryRef(id=row.id, code=row.code or "", title=row.title or "")
     if row.state not in VOTABLE_STATES:
         return VoteOutcome(NOT_VOTABLE, entry=entry, **base)
-    if contest.voting.follow_required and not row.subscribed:
+    voting = cast(Voting, contest.voting)  # an open window is the voting section's phase
+    if voting.follow_required and not row.subscribed:
         return VoteOutcome(NOT_FOLLOWING, entry=entry, **base)
     followed_at = row.subscribed_at if row.subscribed else None
     next_at = next_period_start(contest, now)
@@ -84,7 +97,8 @@ def cast_vote(session: Session | Connection, contest, openid: str, code: str, no
                        next_vote_at=next_at, **base)
 
 
-def _lookup(session, contest_id: str, code: str, openid: str):
+def _lookup(session: Session | Connection, contest_id: str, code: str,
+            openid: str) -> Row[Any] | None:
     """The entry with that code and the voter's follow state, in one query (None: no entry)."""
     if not valid_code(code):
         return None
@@ -106,7 +120,7 @@ _LOOKUP = text(
 _UNIQUE_VOTE = ["contest_id", "voter_openid", "period"]
 
 
-def _insert_vote(session: Session, values: dict) -> int | None:
+def _insert_vote(session: Session | Connection, values: dict) -> int | None:
     """INSERT the vote; the unique (contest, voter, period) decides. Its id, or None when taken.
 
     PostgreSQL and SQLite: INSERT ... ON CONFLICT (contest_id, voter_openid, period) DO NOTHING
@@ -126,10 +140,10 @@ def _insert_vote(session: Session, values: dict) -> int | None:
 
 _VOTE_COLUMNS = ("contest_id", "voter_openid", "entry_id", "period", "channel", "cast_at",
                  "voter_followed_at", "client_ip", "user_agent")
-_VOTE_INSERTS: dict = {}
+_VOTE_INSERTS: dict[str | None, TextClause] = {}
 
 
-def _vote_insert(dialect: str | None):
+def _vote_insert(dialect: str | None) -> TextClause:
     """The INSERT, built once per dialect (SQLAlchemy 2.0 does not cache the compiled form of
     the dialects' insert().on_conflict_do_nothing(), so it is written as typed SQL text)."""
     statement = _VOTE_INSERTS.get(dialect)
@@ -145,7 +159,7 @@ def _vote_insert(dialect: str | None):
     return statement
 
 
-def _dialect(bind) -> str:
+def _dialect(bind: Session | Connection) -> str:
     return (bind.dialect if isinstance(bind, Connection) else bind.get_bind().dialect).name
 
 
@@ -153,7 +167,8 @@ def _clip(text: str | None, limit: int) -> str | None:
     return text[:limit] if text else None
 
 
-def votes_in_period(session, contest, openid: str, now: datetime) -> list[CastVote]:
+def votes_in_period(session: Session | Connection, contest: Contest, openid: str,
+                    now: datetime) -> list[CastVote]:
     """The voter's votes in the period of `now`, earliest first (Session or Connection)."""
     rows = session.execute(_IN_PERIOD, {"contest_id": contest.id, "openid": openid,
                                         "periods": period_slots(contest, now)}).all()

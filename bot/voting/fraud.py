@@ -20,6 +20,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.contest import Contest
+from bot.contest.rules import Fraud
 from bot.models import Entry, Vote, VoteInvalidation
 
 BURST = "burst"
@@ -48,7 +50,7 @@ class Signal:
     entry_id: int
     entry_code: str
     entry_title: str
-    votes: tuple  # FlaggedVote, earliest first
+    votes: tuple[FlaggedVote, ...]  # earliest first
     detail: dict = field(default_factory=dict)
 
     @property
@@ -57,13 +59,14 @@ class Signal:
         return [vote.id for vote in self.votes]
 
 
-def _thresholds(contest):
+def _thresholds(contest: Contest) -> Fraud | None:
     if contest.voting is None:
         return None
     return contest.voting.fraud
 
 
-def _votes_by_entry(session: Session, contest_id: str, include_invalidated: bool):
+def _votes_by_entry(session: Session, contest_id: str, include_invalidated: bool
+                    ) -> tuple[dict[int, list[FlaggedVote]], dict[int, tuple[str, str]]]:
     statement = (select(Vote, Entry.code, Entry.title)
                  .join(Entry, Vote.entry_id == Entry.id)
                  .where(Vote.contest_id == contest_id)
@@ -71,8 +74,8 @@ def _votes_by_entry(session: Session, contest_id: str, include_invalidated: bool
     if not include_invalidated:
         statement = (statement.outerjoin(VoteInvalidation, VoteInvalidation.vote_id == Vote.id)
                      .where(VoteInvalidation.id.is_(None)))
-    grouped = defaultdict(list)
-    entries = {}
+    grouped: defaultdict[int, list[FlaggedVote]] = defaultdict(list)
+    entries: dict[int, tuple[str, str]] = {}
     for vote, code, title in session.execute(statement):
         grouped[vote.entry_id].append(_flagged(vote))
         entries[vote.entry_id] = (code or "", title or "")
@@ -84,7 +87,8 @@ def _flagged(vote: Vote) -> FlaggedVote:
                        vote.voter_followed_at, vote.client_ip, vote.user_agent)
 
 
-def bursts_in(votes: list, window_s: int, count: int) -> list[list]:
+def bursts_in(votes: list[FlaggedVote], window_s: int,
+              count: int) -> list[list[FlaggedVote]]:
     """Runs of votes (sorted by time) where some `window_s`-second window holds ≥ `count`."""
     flagged = [False] * len(votes)
     start = 0
@@ -95,7 +99,8 @@ def bursts_in(votes: list, window_s: int, count: int) -> list[list]:
         if end - start + 1 >= count:
             for index in range(start, end + 1):
                 flagged[index] = True
-    runs, current = [], []
+    runs: list[list[FlaggedVote]] = []
+    current: list[FlaggedVote] = []
     for index, vote in enumerate(votes):
         if not flagged[index]:
             if current:
@@ -111,7 +116,8 @@ def bursts_in(votes: list, window_s: int, count: int) -> list[list]:
     return runs
 
 
-def burst_signals(session: Session, contest, include_invalidated: bool = False) -> list[Signal]:
+def burst_signals(session: Session, contest: Contest,
+                  include_invalidated: bool = False) -> list[Signal]:
     """Entries whose votes come in bursts: ≥ burst_count votes within burst_window_s."""
     fraud = _thresholds(contest)
     if fraud is None:
@@ -128,7 +134,7 @@ def burst_signals(session: Session, contest, include_invalidated: bool = False) 
     return _ordered(signals)
 
 
-def quick_follow_signals(session: Session, contest,
+def quick_follow_signals(session: Session, contest: Contest,
                          include_invalidated: bool = False) -> list[Signal]:
     """Entries with votes cast less than follow_then_vote_minutes after the voter followed."""
     fraud = _thresholds(contest)
@@ -147,7 +153,8 @@ def quick_follow_signals(session: Session, contest,
     return _ordered(signals)
 
 
-def address_signals(session: Session, contest, include_invalidated: bool = False) -> list[Signal]:
+def address_signals(session: Session, contest: Contest,
+                    include_invalidated: bool = False) -> list[Signal]:
     """Entries with ≥ votes_per_address votes from one client address (one signal per address)."""
     fraud = _thresholds(contest)
     if fraud is None:
@@ -155,7 +162,7 @@ def address_signals(session: Session, contest, include_invalidated: bool = False
     grouped, entries = _votes_by_entry(session, contest.id, include_invalidated)
     signals = []
     for entry_id, votes in grouped.items():
-        by_address = defaultdict(list)
+        by_address: defaultdict[str, list[FlaggedVote]] = defaultdict(list)
         for vote in votes:
             if vote.client_ip:
                 by_address[vote.client_ip].append(vote)
@@ -171,9 +178,10 @@ def _ordered(signals: list[Signal]) -> list[Signal]:
     return sorted(signals, key=lambda s: (-len(s.votes), s.entry_code, s.kind))
 
 
-def fraud_report(session: Session, contest, include_invalidated: bool = False) -> dict:
+def fraud_report(session: Session, contest: Contest,
+                 include_invalidated: bool = False) -> dict[int, list[Signal]]:
     """Every signal, grouped by entry id: {entry_id: [Signal, ...]} (entries with none absent)."""
-    report = defaultdict(list)
+    report: defaultdict[int, list[Signal]] = defaultdict(list)
     for finder in (burst_signals, quick_follow_signals, address_signals):
         for signal in finder(session, contest, include_invalidated):
             report[signal.entry_id].append(signal)

@@ -7,7 +7,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import cast
 
+from bot.contest import Contest, Phase, Voting
 from bot.contest.schema import at_second
 from bot.entries import PASSED_SCREENING
 from bot.models import PERIOD_CONTEST
@@ -51,8 +53,8 @@ class VoteOutcome:
     """What happened to a vote attempt, with what an answer needs to explain it."""
 
     status: str
-    voting: object = None  # the contest's Voting, None when the contest has no public vote
-    phase: object = None  # the voting Phase
+    voting: Voting | None = None  # the contest's Voting, None when it has no public vote
+    phase: Phase | None = None  # the voting Phase
     entry: EntryRef | None = None
     code: str = ""  # the code as given (normalised)
     vote_id: int | None = None
@@ -73,8 +75,8 @@ class VoteOutcome:
 class WindowInfo:
     """Where the voting window stands at a moment (for 投票 and the gallery)."""
 
-    voting: object
-    phase: object
+    voting: Voting | None
+    phase: Phase | None
     state: str  # no_voting, not_yet, open, closed
     per_day: bool = False
     extra: dict = field(default_factory=dict)
@@ -90,12 +92,12 @@ def normalize_code(text: str) -> str:
     return code
 
 
-def window(contest, now: datetime) -> WindowInfo:
+def window(contest: Contest, now: datetime) -> WindowInfo:
     """The voting window's state at `now` (contest clock)."""
     voting = contest.voting
     if voting is None:
         return WindowInfo(None, None, NO_VOTING)
-    phase = contest.phase(voting.phase)
+    phase = cast(Phase, contest.phase(voting.phase))  # check_contest: voting.phase is a phase
     per_day = voting.per == "day"
     if phase.contains(now):
         state = "open"
@@ -106,26 +108,29 @@ def window(contest, now: datetime) -> WindowInfo:
     return WindowInfo(voting, phase, state, per_day)
 
 
-def period_of(contest, now: datetime) -> str:
+def period_of(contest: Contest, now: datetime) -> str:
     """The period key of a vote cast at `now`: 'contest', or the local date for per-day voting."""
-    if contest.voting.per == "day":
+    voting = cast(Voting, contest.voting)  # asked only of a contest with a public vote
+    if voting.per == "day":
         return now.astimezone(contest.tz).date().isoformat()
     return PERIOD_CONTEST
 
 
-def period_slots(contest, now: datetime) -> list[str]:
+def period_slots(contest: Contest, now: datetime) -> list[str]:
     """The period keys one voter may fill at `now`, in order: `P`, `P#2`, ... `P#n`."""
+    voting = cast(Voting, contest.voting)  # asked only of a contest with a public vote
     base = period_of(contest, now)
-    return [base] + [f"{base}#{k}" for k in range(2, contest.voting.votes_per_user + 1)]
+    return [base] + [f"{base}#{k}" for k in range(2, voting.votes_per_user + 1)]
 
 
-def next_period_start(contest, now: datetime) -> datetime | None:
+def next_period_start(contest: Contest, now: datetime) -> datetime | None:
     """When a per-day voter gets new votes (next local midnight) if still in the window."""
-    if contest.voting.per != "day":
+    voting = cast(Voting, contest.voting)  # asked only of a contest with a public vote
+    if voting.per != "day":
         return None
     local = now.astimezone(contest.tz)
     midnight = datetime.combine(local.date() + timedelta(days=1), time(0, 0), tzinfo=contest.tz)
-    phase = contest.phase(contest.voting.phase)
+    phase = cast(Phase, contest.phase(voting.phase))  # check_contest: voting.phase is a phase
     return midnight if phase.contains(midnight) else None
 
 def valid_code(code: str) -> bool:

@@ -3,10 +3,12 @@
 Invalidated votes (a VoteInvalidation row) are left out of every count.
 """
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from bot.contest import Contest
 from bot.models import Entry, Vote, VoteInvalidation
 from bot.voting.rules import VOTABLE_STATES, EntryRef, valid_code
 
@@ -31,10 +33,11 @@ def votable_entries(session: Session, contest_id: str) -> list[Entry]:
     entries = session.scalars(select(Entry).where(
         Entry.contest_id == contest_id, Entry.state.in_(sorted(VOTABLE_STATES)),
         Entry.code.is_not(None))).all()
-    return sorted(entries, key=lambda e: _code_key(e.code))
+    # cast: the query leaves out entries without a code
+    return sorted(entries, key=lambda e: _code_key(cast(str, e.code)))
 
 
-def _code_key(code: str):
+def _code_key(code: str) -> tuple[int, int, str]:
     return (0, int(code), "") if code.isdigit() else (1, 0, code)
 
 
@@ -48,7 +51,7 @@ def find_entry(session: Session, contest_id: str, code: str) -> Entry | None:
 
 # -- counting ---------------------------------------------------------------------------------
 
-def _valid_votes(contest_id: str):
+def _valid_votes(contest_id: str) -> Select[tuple[int, int]]:
     return (select(Vote.entry_id, func.count(Vote.id).label("votes"))
             .outerjoin(VoteInvalidation, VoteInvalidation.vote_id == Vote.id)
             .where(Vote.contest_id == contest_id, VoteInvalidation.id.is_(None))
@@ -65,12 +68,14 @@ def count_for(session: Session, contest_id: str, entry_id: int) -> int:
     return vote_counts(session, contest_id).get(entry_id, 0)
 
 
-def standings(session: Session, contest, limit: int | None = None) -> list[Standing]:
+def standings(session: Session, contest: Contest, limit: int | None = None) -> list[Standing]:
     """Votable entries by valid votes, most first; equal votes share a rank (1, 2, 2, 4)."""
     counts = vote_counts(session, contest.id)
     entries = votable_entries(session, contest.id)
-    ordered = sorted(entries, key=lambda e: (-counts.get(e.id, 0), _code_key(e.code)))
-    lines, rank, previous = [], 0, None
+    ordered = sorted(entries, key=lambda e: (-counts.get(e.id, 0),  # votable: with a code
+                                             _code_key(cast(str, e.code))))
+    lines: list[Standing] = []
+    rank, previous = 0, None
     for position, entry in enumerate(ordered, 1):
         votes = counts.get(entry.id, 0)
         if votes != previous:

@@ -2,6 +2,7 @@
 access token shared by all processes through Redis."""
 import json
 import logging
+from typing import cast
 
 import redis
 from wechatpy import WeChatClient
@@ -32,11 +33,11 @@ class SharedAccessToken:
         """The shared token; fetched (non-forced stable_token) only when none is cached."""
         token = self.redis.get(self.key)
         if token:
-            return token.decode()
+            return cast(bytes, token).decode()  # the client does not decode responses
         with self.redis.lock(self.lock_key, timeout=30, blocking_timeout=30):
             token = self.redis.get(self.key)
             if token:
-                return token.decode()
+                return cast(bytes, token).decode()
             token, expires_in = self.fetch()
             self.redis.set(self.key, token, ex=max(60, int(expires_in) - self.margin_s))
             return token
