@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from bot.contest.schema import ConfigProblem
 
@@ -28,6 +29,10 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         seen = set()
         for key_node, _value in node.value:
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, typing.Hashable):  # `? ` made a mapping or list a key
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be a plain word, not a mapping or a list",
+                    key_node.start_mark)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"key {key!r} is given twice", key_node.start_mark)
@@ -82,22 +87,31 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
 
 def key_path(root: type[BaseModel], loc, unknown_key: bool = False) -> str:
     """A pydantic error location as a key path: ('phases', 1, 'end') -> "phases[1].end"."""
-    path, model = "", root
+    path = ""
+    model: type[BaseModel] | None = root
+    mapping_key_next = False  # after a dict field, the next part is one of its keys
     for position, part in enumerate(loc):
         if isinstance(part, int):
             path += f"[{part}]"
+            continue
+        if part == "[key]":  # pydantic's marker: the key itself was refused
+            continue
+        if mapping_key_next:
+            path += f".{part}"
+            mapping_key_next = False
             continue
         last = unknown_key and position == len(loc) - 1
         if model is None or (part not in model.model_fields and not last):
             continue  # pydantic's internal names for union members and validators
         path += f".{part}" if path else part
         field = model.model_fields.get(part)
+        mapping_key_next = field is not None and typing.get_origin(field.annotation) is dict
         model = _inner_model(field.annotation) if field else None
     return path or "(top level)"
 
 
 def _model_at(root: type[BaseModel], loc) -> type[BaseModel] | None:
-    model = root
+    model: type[BaseModel] | None = root
     for part in loc:
         if isinstance(part, int) or model is None:
             continue
@@ -109,6 +123,8 @@ def _model_at(root: type[BaseModel], loc) -> type[BaseModel] | None:
 def _inner_model(annotation):
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
+    if typing.get_origin(annotation) is dict:  # the values' model (the keys are words)
+        return _inner_model(typing.get_args(annotation)[-1])
     if typing.get_origin(annotation) in (list, typing.Union, types.UnionType, tuple):
         for arg in typing.get_args(annotation):
             found = _inner_model(arg)
@@ -117,7 +133,7 @@ def _inner_model(annotation):
     return None
 
 
-def _reason(root: type[BaseModel], error: dict) -> tuple[str, str]:
+def _reason(root: type[BaseModel], error: ErrorDetails) -> tuple[str, str]:
     loc, kind = error["loc"], error["type"]
     problem = (error.get("ctx") or {}).get("error")
     if isinstance(problem, ConfigProblem):

@@ -1,6 +1,7 @@
 """A broken contest file gives a ContestConfigError naming the file, the key path and the reason."""
 import pytest
 
+from bot.contest import CONTESTS_DIR as CONFIG_DIR
 from bot.contest import ContestConfigError, load_contest
 
 MINIMAL = """\
@@ -198,3 +199,18 @@ def test_a_blind_jury_may_not_be_shown_a_personal_field(tmp_path):
                            "    judge_visible: true\n")
     error = error_for(tmp_path, text)
     assert error.key == "form[1].judge_visible" and "blind jury" in error.reason
+
+
+def test_a_mapping_made_a_key_is_a_yaml_error_with_its_line(tmp_path):
+    error = error_for(tmp_path, MINIMAL.replace("seed: none\n", "? seed: none\n"))
+    assert "a key must be a plain word" in error.reason and error.key.startswith("line ")
+
+
+def test_a_wrong_key_of_a_mapping_of_choices_is_named(tmp_path):
+    text = (CONFIG_DIR / "guangxi-2022.yaml").read_text(encoding="utf-8")
+    renamed = error_for(tmp_path, text.replace("      单选: {count: 6}", "      单选题: {count: 6}"),
+                        "guangxi-2022.yaml")
+    assert renamed.key == "quiz.draw.by_type.单选题"
+    retyped = error_for(tmp_path, text.replace("      法律法规: {share: 20}",
+                                               "      法律法规: {share: 一半}"), "guangxi-2022.yaml")
+    assert retyped.key == "quiz.draw.by_category.法律法规.share"
