@@ -53,9 +53,12 @@ TELL_RESULTS = JobKind("jobs.results.tell_results", LOW, Retry(max=3, interval=[
 FILL_FOLLOW_TIMES = JobKind("jobs.followers.fill_follow_times", LOW,
                             Retry(max=3, interval=[10, 60, 300]), result_ttl=0)
 CLEAN_MEDIA = JobKind("jobs.cleanup.clean_media", LOW, timeout=3600)
+# An attempt at its time limit: closed and its taker told (they wait for that answer).
+QUIZ_TIMEOUT = JobKind("jobs.quiz.close_expired_attempt", HIGH,
+                       Retry(max=3, interval=[5, 30, 90]))
 
 JOB_KINDS = (FETCH_CHAT_VIDEO, VALIDATE_VIDEO, TELL_SCREENING, PUBLISH_MENU, SEND_BROADCAST,
-             SEND_NOTICE, TELL_RESULTS, FILL_FOLLOW_TIMES, CLEAN_MEDIA)
+             SEND_NOTICE, TELL_RESULTS, FILL_FOLLOW_TIMES, CLEAN_MEDIA, QUIZ_TIMEOUT)
 
 
 class JobQueue:

@@ -1,5 +1,5 @@
 """The long-lived parts a request or job needs, built once per process from the settings."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import redis
@@ -34,6 +34,8 @@ class Services:
     replies: ReplyOnce
     chat_env: Environment  # templates/chat, compiled once per process
     chat: ChatEngine | None = None  # the web process's routing table (None in a worker)
+    # Records that never change once written (a quiz bank version's questions), read once
+    memo: dict = field(default_factory=dict)
 
     def now(self) -> datetime:
         """The contest clock's current local time."""

@@ -4,6 +4,8 @@ The broadcast is a small conversation: `广播 [audience word] <text>` makes a d
 audience size; `确认` confirms it (the fan-out job is queued); 取消 leaves it an unsent draft.
 Anyone else typing these words is told they are for admins.
 """
+from typing import Any
+
 from sqlalchemy import func, select
 
 from bot import audit
@@ -26,7 +28,7 @@ CONFIRM = "CONFIRM_BROADCAST"
 BROADCAST_WORD = "广播"
 AUDIENCE_WORDS = {"全部": "followers", "关注者": "followers", "报名者": "entrants",
                   "待交视频": "entrants_without_video", "视频未通过": "refused",
-                  "投票者": "voters", "入围者": "finalists"}
+                  "投票者": "voters", "入围者": "finalists", "答题者": "quiz_participants"}
 ENTRY_COUNTED = (EntryState.AWAITING_VIDEO, EntryState.VIDEO_REFUSED, EntryState.VALID,
                  EntryState.APPROVED, EntryState.FINALIST)
 
@@ -87,7 +89,7 @@ def stats(services) -> dict:
     with session_scope(services.db) as session:
         by_state = dict(session.execute(select(Entry.state, func.count()).where(
             Entry.contest_id == contest_id).group_by(Entry.state)).all())
-        figures = {state: by_state.get(state, 0) for state in ENTRY_COUNTED}
+        figures: dict[str, Any] = {state: by_state.get(state, 0) for state in ENTRY_COUNTED}
         figures.update(
             followers=session.scalar(select(func.count()).where(Entrant.subscribed.is_(True))),
             entries=sum(count for state, count in by_state.items() if state != EntryState.DRAFT),

@@ -46,6 +46,8 @@ def then_pending_question(turn, said: tuple) -> Step:
 def cancel(turn) -> Step:
     """取消 inside a conversation: drop it, after asking first where a draft would be lost."""
     conversation = turn.conversation
+    if conversation is not None and conversation.on_cancel is not None:
+        return conversation.on_cancel(turn)
     if conversation is not None and conversation.confirm_cancel and turn.state != CONFIRM_CANCEL:
         turn.data["_cancel_from"] = turn.state
         return Step(CONFIRM_CANCEL, "confirm_cancel", {})

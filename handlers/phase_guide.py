@@ -4,6 +4,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.contest.schema import Phase, at_second
+from bot.quiz.people import Window, window_at
 from bot.results.publication import published_sheet_id
 
 BEFORE, BETWEEN, AFTER, ACTIVITY, VOTING = "before", "between", "after", "activity", "voting"
@@ -21,6 +22,7 @@ class Stage:
     collection: Phase | None
     voting: Phase | None  # the public vote's phase, None when the contest has none
     published: bool = False  # results published (asked only once results may be out)
+    quiz: Window | None = None  # the knowledge quiz's window, when the contest has one
 
 
 def stage_at(contest, now: datetime) -> Stage:
@@ -32,7 +34,7 @@ def stage_at(contest, now: datetime) -> Stage:
     last = max(ended, key=lambda phase: phase.end) if ended else None
     upcoming = contest.next_phase(moment)
     common = {"last": last, "next": upcoming, "collection": contest.phase("collection"),
-              "voting": voting}
+              "voting": voting, "quiz": window_at(contest, now) if contest.quiz else None}
     if running is not None:
         return Stage(key=_running_key(running, voting), phase=running, **common)
     if last is None:

@@ -7,6 +7,7 @@ from handlers.admin import ADMIN_COMMANDS, BROADCAST
 from handlers.events import EVENT_ROUTES
 from handlers.menu import MENU_WORDS
 from handlers.my_entries import show_my_entries
+from handlers.quiz import QUIZ, QUIZ_COMMANDS, QUIZ_WORDS_ELSEWHERE
 from handlers.registration import REGISTRATION
 from handlers.results import RESULT_COMMANDS
 from handlers.submission import SUBMISSION
@@ -21,6 +22,7 @@ INFORMATION = [
     Route(words("规则", "大赛规则", "说明"), common.show_rules),
     Route(words("我的作品", "我的报名", "作品状态"), show_my_entries),
     *UPLOAD_COMMANDS,
+    *QUIZ_COMMANDS,  # before the voting words: 排名 is the quiz's ranking where there is one
     *VOTING_WORDS,
     *RESULT_COMMANDS,
 ]
@@ -30,6 +32,7 @@ INFORMATION = [
 ALWAYS = [
     Route(CANCEL_WORDS, common.cancel),
     Route(HELP_WORDS, common.show_help_in_conversation),
+    QUIZ_WORDS_ELSEWHERE,
     *[Route(route.matches, common.aside(route.callback))
       for route in INFORMATION + [VOTE_WITH_READABLE_CODE]],
 ]
@@ -41,7 +44,7 @@ COMMANDS = [
     VOTE_WITH_CODE,
     *ADMIN_COMMANDS,
 ]
-CONVERSATIONS = [REGISTRATION, SUBMISSION, BROADCAST]
+CONVERSATIONS = [REGISTRATION, SUBMISSION, BROADCAST, QUIZ]
 
 
 def build_routes(conversations: list | None = None, commands: list | None = None) -> ChatRoutes:

@@ -55,14 +55,16 @@ class DevStack:
     media_root: Path
 
 
-def start_devstack(tmp: Path, redis_url: str):
-    """Start the dev stack; returns (DevStack, process)."""
+def start_devstack(tmp: Path, redis_url: str, contest: str | None = None):
+    """Start the dev stack (on the default contest, or `contest`); returns (DevStack, process)."""
     redis.Redis.from_url(redis_url).flushdb()
     web_port, sim_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "CONTEST"))}
     database_url = f"sqlite:///{tmp}/stack.sqlite3"
     env.update(PORT=str(web_port), SIM_PORT=str(sim_port), REDIS_URL=redis_url,
                DATABASE_URL=database_url, MEDIA_ROOT=str(tmp / "media"), LOG_LEVEL="INFO")
+    if contest:
+        env["CONTEST"] = contest
     log = open(tmp / "devstack.log", "w")
     process = subprocess.Popen([sys.executable, "-m", "bot.ops.devstack"], cwd=PROJECT_ROOT,
                                env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -27,7 +27,8 @@ class Step:
     state: str | None
     template: str
     context: dict = field(default_factory=dict)
-    before: tuple = ()  # (template, context) pairs said before this one, in the same reply
+    # (template, context) pairs said before this one, in the same reply
+    before: tuple[tuple[str, dict], ...] = ()
 
 
 @dataclass
@@ -67,11 +68,12 @@ class Conversation:
     """A conversation's state table."""
 
     name: str
-    entry_points: list
-    states: dict
-    fallbacks: list = field(default_factory=list)
-    reprompt: Callable | None = None  # Turn -> Step asking the current state's question again
+    entry_points: list[Route]
+    states: dict[str, list[Route]]
+    fallbacks: list[Route] = field(default_factory=list)
+    reprompt: Callable[[Turn], Step] | None = None  # asks the current state's question again
     confirm_cancel: bool = False  # 取消 asks before discarding what was answered
+    on_cancel: Callable[[Turn], Step] | None = None  # what 取消 does instead (it ends it)
 
 
 def normalize_text(text: str) -> str:
@@ -114,7 +116,7 @@ def events(*names: str) -> Matcher:
     return lambda turn: turn.msg_type == "event" and turn.event in accepted
 
 
-def first_match(routes: list, turn: Turn) -> Route | None:
+def first_match(routes: list[Route], turn: Turn) -> Route | None:
     """The first route whose matcher accepts the turn."""
     for route in routes:
         if route.matches(turn):

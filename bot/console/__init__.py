@@ -1,12 +1,26 @@
 """The organizer console under /console/: accounts, dashboard, entries and screening, jury,
-votes and exports. `register_console(app)` adds it to an app; `users_cli` is its CLI group."""
+votes, the knowledge quiz and exports. `register_console(app)` adds it to an app; `users_cli` is
+its CLI group."""
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import current_app, get_flashed_messages, request
 from flask_wtf.csrf import CSRFProtect
 
 # The page modules attach their routes to the blueprint when imported.
-from bot.console import auth, dashboard, entries, exports, jury, labels, notices, voting  # noqa: F401
+from bot.console import (  # noqa: F401
+    auth,
+    dashboard,
+    entries,
+    exports,
+    jury,
+    labels,
+    notices,
+    quiz,
+    quiz_bank,
+    voting,
+)
 from bot.console.blueprint import console
 from bot.console.users import users_cli
 from bot.entries import state_label
@@ -46,6 +60,11 @@ def _zone() -> str:
     return labels.zone_label(services.contest, services.now())
 
 
+def _has_quiz() -> bool:
+    """Whether the contest runs a knowledge quiz (the navigation links its pages then)."""
+    return current_app.extensions["contestbot"].contest.quiz is not None
+
+
 def _query(**changes) -> str:
     """The current query string with some parameters replaced (for pagination links)."""
     args = request.args.to_dict()
@@ -55,7 +74,7 @@ def _query(**changes) -> str:
 
 def register_filters(app) -> None:
     """Add the console's filters (prefixed so they cannot clash with other blueprints')."""
-    app.jinja_env.filters.update({
+    filters: dict[str, Callable[..., Any]] = {
         "console_state": state_label,
         "console_verdict": lambda v: labels.VERDICT_LABELS.get(v or "none", v),
         "console_finding": lambda code: labels.FINDING_LABELS.get(code, code),
@@ -66,6 +85,7 @@ def register_filters(app) -> None:
         "console_time": _local,
         "console_real_time": _real,
         "console_mask": mask_openid,
-    })
+    }
+    app.jinja_env.filters.update(filters)
     app.jinja_env.globals.update(console_flashes=get_flashed_messages, console_query=_query,
-                                 console_zone=_zone)
+                                 console_zone=_zone, console_has_quiz=_has_quiz)

@@ -26,6 +26,8 @@ ACTION_LABELS = {
     "entry.video_received": "收到视频（对话）", "broadcast.create": "创建群发",
     "broadcast.confirm": "确认群发", "broadcast.cancel": "取消群发", "results.compute": "计算结果",
     "results.publish": "公布结果", "results.publish_override": "缺少评分仍公布结果",
+    "quiz.bank_imported": "导入知识竞赛题库", "quiz.question_disabled": "停用竞赛题目",
+    "quiz.question_enabled": "恢复启用竞赛题目", "quiz.offline_imported": "导入线下竞赛成绩",
 }
 
 

@@ -15,8 +15,15 @@ from bot.results import sheet as results
 
 AUDIENCE_LABELS = {"followers": "全部关注者", "entrants": "全部参赛者",
                    "entrants_without_video": "尚未提交视频的参赛者", "refused": "视频未通过检查的参赛者",
-                   "voters": "参与投票的用户", "finalists": "入围作品的参赛者"}
+                   "voters": "参与投票的用户", "finalists": "入围作品的参赛者",
+                   "quiz_participants": "知识竞赛参与者"}
 MAX_TEXT = 600
+
+
+def audience_labels(contest) -> dict[str, str]:
+    """The audiences this contest has (知识竞赛参与者 only with a quiz), by their labels."""
+    return {key: label for key, label in AUDIENCE_LABELS.items()
+            if key != "quiz_participants" or contest.quiz is not None}
 
 
 def _broadcast(db, broadcast_id: int) -> Broadcast:
@@ -33,7 +40,7 @@ def broadcasts_page(db):
     rows = db.scalars(select(Broadcast).where(Broadcast.contest_id == services().contest.id)
                       .order_by(Broadcast.id.desc())).all()
     return render_template("console/broadcasts.html", contest=services().contest, rows=rows,
-                           audiences=AUDIENCE_LABELS, max_text=MAX_TEXT)
+                           audiences=audience_labels(services().contest), max_text=MAX_TEXT)
 
 
 @console.post("/broadcasts")

@@ -11,6 +11,7 @@ from typing import Annotated
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from bot.contest.checks import check_contest
+from bot.contest.quiz_rules import Quiz
 from bot.contest.rules import Award, Notice, Scoring, Texts, Voting
 from bot.contest.schema import (
     DEFAULT_TIMEZONE,
@@ -62,6 +63,7 @@ class Contest(StrictModel):
     awards: list[Award] = []
     notices: list[Notice] = []
     slogans: list[Text] = []
+    quiz: Quiz | None = None
 
     @field_validator("timezone")
     @classmethod

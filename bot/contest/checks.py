@@ -2,6 +2,7 @@
 
 Each check raises ConfigProblem with the key path that breaks the rule, e.g. "phases[1].end".
 """
+from bot.contest.quiz_rules import shipped_bank_path
 from bot.contest.schema import PERSONAL_ROLES, PERSONAL_TYPES, ConfigProblem
 
 LISTS_WITH_IDS = ("phases", "eligibility", "entrant_kinds", "form", "categories", "pledges",
@@ -19,6 +20,7 @@ def check_contest(contest) -> None:
     _check_voting_and_scoring(contest)
     _check_awards(contest)
     _check_notices(contest)
+    _check_quiz(contest)
 
 
 def _check_unique_ids(contest) -> None:
@@ -89,7 +91,7 @@ def _check_kind_refs(contest) -> None:
 
 def _check_form(contest) -> None:
     categories = {category.id for category in contest.categories}
-    asked = {}
+    asked: dict[str, str] = {}  # field id -> field type, of the fields before this one
     for index, field in enumerate(contest.form):
         key = f"form[{index}]"
         _refs(f"{key}.applies_to_categories", field.applies_to_categories, categories,
@@ -158,3 +160,13 @@ def _check_notices(contest) -> None:
     for index, notice in enumerate(contest.notices):
         if notice.phase is not None and contest.phase(notice.phase) is None:
             raise ConfigProblem(f"notices[{index}].phase", f"no phase has id {notice.phase!r}")
+
+
+def _check_quiz(contest) -> None:
+    quiz = contest.quiz
+    if quiz is None:
+        return
+    if quiz.window.phase and contest.phase(quiz.window.phase) is None:
+        raise ConfigProblem("quiz.window.phase", f"no phase with id {quiz.window.phase!r}")
+    if quiz.bank and not shipped_bank_path(quiz.bank).is_file():
+        raise ConfigProblem("quiz.bank", f"no question bank config/quiz/{quiz.bank}.csv")

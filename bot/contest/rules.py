@@ -1,7 +1,7 @@
 """Contest YAML rules after collection: public voting, scoring, awards, notices and chat texts."""
 import math
 from datetime import datetime, time, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from pydantic import Field, model_validator
 
@@ -9,7 +9,8 @@ from bot.contest.schema import Id, LocalStart, StrictModel, Text
 
 Percent = Annotated[float, Field(ge=0, le=100)]
 Rounding = Literal["floor", "ceil", "nearest", "rest"]
-Audience = Literal["followers", "entrants", "entrants_without_video", "finalists", "voters"]
+Audience = Literal["followers", "entrants", "entrants_without_video", "finalists", "voters",
+                   "quiz_participants"]
 
 
 class Fraud(StrictModel):
@@ -95,7 +96,7 @@ class Award(StrictModel):
             return min(self.count, left)
         if self.rounding == "rest":
             return left
-        raw = finalists * self.share / 100
+        raw = finalists * cast(float, self.share) / 100  # _count_or_share: no count, a share
         rounded = {"floor": math.floor(raw), "ceil": math.ceil(raw),
                    "nearest": math.floor(raw + 0.5)}[self.rounding]
         return min(max(rounded, self.min_count), left)
@@ -127,8 +128,9 @@ class Notice(StrictModel):
         """When to send: `at`, or the phase edge's day moved by offset_days at hour:minute."""
         if self.at is not None:
             return self.at
-        day = phase_edge.date() + timedelta(days=self.offset_days)
-        return datetime.combine(day, time(self.hour, self.minute), tzinfo=phase_edge.tzinfo)
+        edge = cast(datetime, phase_edge)  # _at_or_phase: no `at`, so a phase and its edge
+        day = edge.date() + timedelta(days=self.offset_days)
+        return datetime.combine(day, time(self.hour, self.minute), tzinfo=edge.tzinfo)
 
 
 class Texts(StrictModel):

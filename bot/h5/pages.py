@@ -9,6 +9,7 @@
 - GET  /h5/oauth/callback           exchange WeChat's code for the openid, keep it in the session
 - GET  /h5/media/<media_file_id>    the video (HTTP Range) of a votable entry
 - GET  /h5/posters/<media_file_id>  its poster image (MEDIA_ROOT/posters/<id>.jpg)
+- GET  /h5/quiz                     the knowledge quiz's leaderboard (bot.h5.leaderboard)
 
 This module has the gallery and the entry page; the vote POST and the OAuth login are in
 bot.h5.voting, the media in bot.h5.media, the blueprint and its error pages in bot.h5.blueprint.
@@ -26,11 +27,15 @@ werkzeug's ProxyFix (x_for = the number of trusted proxies) so remote_addr is th
 Bad input (unknown code, forged CSRF token or OAuth state, a used or invalid OAuth code) gets a
 4xx with a Chinese page; WeChat unreachable gets a 502 page. Nothing here answers 500 on input.
 """
+from typing import cast
+
 from flask import redirect, render_template, url_for
 
 from bot import voting as votes
+from bot.contest import Category
 from bot.db import session_scope
 from bot.h5.blueprint import WEB_TEMPLATES, PageError, h5
+from bot.h5.leaderboard import quiz_board
 from bot.h5.media import BROWSER_VIDEO_TYPES, media, playable_files, poster, poster_url, video_of
 from bot.h5.voting import (
     CSRF_KEY,
@@ -51,7 +56,7 @@ from bot.services import current_services
 __all__ = ["BROWSER_VIDEO_TYPES", "CSRF_KEY", "NONCE_KEY", "OPENID_KEY", "OUTCOME_STATUS",
            "STATE_MAX_AGE_S", "STATE_MAX_LENGTH", "WEB_TEMPLATES", "PageError", "csrf_token",
            "current_openid", "entry_page", "gallery", "h5", "index", "login", "media",
-           "oauth_callback", "poster", "register_h5", "vote"]
+           "oauth_callback", "poster", "quiz_board", "register_h5", "vote"]
 
 
 def register_h5(app) -> None:
@@ -116,7 +121,7 @@ def entry_page(code: str):
         count = votes.count_for(db_session, contest.id, entry.id) if show_counts else None
         page = {"code": entry.code, "title": entry.title or "",
                 "synopsis": _synopsis(contest, entry),
-                "category": (contest.category(entry.category).name
+                "category": (cast(Category, contest.category(entry.category)).name
                              if entry.category and contest.category(entry.category) else "")}
     return render_template("entry.html", contest=contest, info=info, entry=page,
                            video=video_of(media), votes=count, already=already,

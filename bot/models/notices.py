@@ -25,7 +25,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bot.db import Base
 from bot.models.columns import UtcDateTime, named, one_of, utc_now
 
-AUDIENCES = ("followers", "entrants", "entrants_without_video", "refused", "voters", "finalists")
+AUDIENCES = ("followers", "entrants", "entrants_without_video", "refused", "voters", "finalists",
+             "quiz_participants")
 BROADCAST_STATES = ("draft", "confirmed", "sending", "done", "cancelled")
 SHEET_STATES = ("computed", "published", "superseded")
 

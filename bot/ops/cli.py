@@ -8,6 +8,7 @@ from bot.contest import ContestConfigError, load_contest
 from bot.delivery.followers_import import ImportStopped, import_followers
 from bot.ops.migrate import upgrade_to_head
 from bot.ops.notices_cli import notices_cli
+from bot.ops.quiz_cli import quiz_cli
 from bot.queueing import MENU_JOB_ID, PUBLISH_MENU
 from bot.wechat.client import make_api
 from bot.wechat.errors import QUOTA_SPENT
@@ -70,5 +71,5 @@ def import_followers_command(start: str) -> None:
 
 def register_cli(app) -> None:
     """Attach the operator command groups to the app."""
-    for group in (contest_cli, db_cli, menu_cli, followers_cli, notices_cli, users_cli):
+    for group in (contest_cli, db_cli, menu_cli, followers_cli, notices_cli, quiz_cli, users_cli):
         app.cli.add_command(group)

@@ -1,7 +1,9 @@
 // The conversation: users, the transcript (polled), the composer, the video button and the menu.
 "use strict";
 
-const Chat = { lastSeq: 0, polling: false, busy: 0 };
+const Chat = { lastSeq: 0, polling: false, busy: 0, quiz: null };
+// The quiz's question header, as the bot writes it: 第3/10题（单选，10分，本题限时60秒）
+const QUESTION = /第(\d+)\/(\d+)题（[^）]*本题限时(\d+)秒）/;
 const CHANNEL_LABELS = { custom: "客服消息", template: "模板消息", mass: "群发消息" };
 const $ = (id) => document.getElementById(id);
 
@@ -71,7 +73,49 @@ function botBody(entry) {
             linkify(text));
 }
 
+// The timer under the chat: the pending question's seconds left, counted from when it came
+// (the bot measures on its server; this only shows the person where they stand).
+function followQuiz(entry) {
+  if (entry.channel === "user") {
+    if (Chat.quiz && !Chat.quiz.answered) Chat.quiz.answered = true;
+    return;
+  }
+  const text = entry.content || "";
+  const match = QUESTION.exec(text);
+  if (match) {
+    const sent = entry.time && Math.abs(Date.now() / 1000 - entry.time) < 3600
+      ? entry.time * 1000 : Date.now();
+    Chat.quiz = { number: match[1], total: match[2], seconds: Number(match[3]), sent,
+                  answered: false };
+  } else if (Chat.quiz && /答题完成|本次答题已|答题时间到/.test(text)) {
+    Chat.quiz = { ended: true };
+  }
+  showQuizTimer();
+}
+
+function showQuizTimer() {
+  const timer = $("quiz-timer");
+  const quiz = Chat.quiz;
+  timer.hidden = !quiz;
+  if (!quiz) return;
+  timer.className = "quiz-timer";
+  if (quiz.ended) {
+    timer.classList.add("done");
+    timer.textContent = "答题已结束";
+    return;
+  }
+  const left = Math.ceil(quiz.seconds - (Date.now() - quiz.sent) / 1000);
+  const where = `答题中：第${quiz.number}/${quiz.total}题`;
+  if (quiz.answered) timer.textContent = `${where}，已作答，等待下一题`;
+  else if (left > 0) timer.textContent = `${where}，本题剩余 ${left} 秒`;
+  else {
+    timer.classList.add("late");
+    timer.textContent = `${where}，本题已超时（仍可作答，但不计分）`;
+  }
+}
+
 function renderEntry(entry) {
+  followQuiz(entry);
   if (entry.channel === "user") return userEntry(entry);
   return el("li", { class: `msg bot ${entry.channel}`, "data-seq": entry.seq,
                     "data-channel": entry.channel },
@@ -216,6 +260,7 @@ function setupChat() {
   document.addEventListener("click", closeSubmenus);
   Sim.onSelect(() => {
     Chat.lastSeq = 0;
+    Chat.quiz = null;
     $("messages").replaceChildren();
     showUserState();
     poll();
@@ -226,5 +271,6 @@ setupChat();
 loadUsers().then(poll);
 loadMenu();
 setInterval(poll, 1000);
+setInterval(showQuizTimer, 1000);
 setInterval(loadMenu, 3000);
 setInterval(() => loadUsers().catch(() => {}), 4000);

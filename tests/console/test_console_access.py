@@ -33,6 +33,15 @@ ROUTES = [
     ("POST", "/console/broadcasts/{broadcast}/cancel", ORG),
     ("GET", "/console/results", ORG), ("POST", "/console/results/compute", ORG),
     ("POST", "/console/results/{sheet}/publish", ORG),
+    ("GET", "/console/quiz", ORG), ("POST", "/console/quiz/questions/{question}/disable", ORG),
+    ("POST", "/console/quiz/questions/{question}/enable", ORG),
+    ("GET", "/console/quiz/bank", ORG), ("POST", "/console/quiz/bank", ORG),
+    ("GET", "/console/quiz/bank/template.xlsx", ORG),
+    ("GET", "/console/quiz/bank/{version}.xlsx", ORG),
+    ("GET", "/console/quiz/offline", ORG), ("POST", "/console/quiz/offline", ORG),
+    ("GET", "/console/quiz/export/people.xlsx", ORG),
+    ("GET", "/console/quiz/export/units.xlsx", ORG),
+    ("GET", "/console/quiz/export/cities.xlsx", ORG),
 ]
 PUBLIC = [("GET", "/console/login"), ("POST", "/console/login")]
 
@@ -49,7 +58,8 @@ def seeded(console):  # noqa: F811
     broadcast = create_broadcast(stack.services, audience="followers", text="通知",
                                  created_by="test")
     return stack, {"entry": entry.id, "media": entry.current_media_file_id,
-                   "broadcast": broadcast, "sheet": compute_results(stack.services, "test")}
+                   "broadcast": broadcast, "sheet": compute_results(stack.services, "test"),
+                   "question": 1, "version": 1}
 
 
 def _call(client, method, path):
@@ -64,7 +74,8 @@ def test_every_console_route_is_listed(seeded):
               if rule.endpoint.startswith("console.")
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     names = {"{entry}": "<int:entry_id>", "{media}": "<int:media_id>",
-             "{broadcast}": "<int:broadcast_id>", "{sheet}": "<int:sheet_id>"}
+             "{broadcast}": "<int:broadcast_id>", "{sheet}": "<int:sheet_id>",
+             "{question}": "<int:question_id>", "{version}": "<int:version>"}
     listed = set(PUBLIC)
     for method, path, _ in ROUTES:
         for placeholder, converter in names.items():

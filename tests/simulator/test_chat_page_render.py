@@ -46,3 +46,26 @@ def test_every_channel_renders_in_order_with_links_opened_as_the_user(fake_platf
         screenshot(page, "00-every-channel")
         assert errors == []
         browser.close()
+
+
+def test_the_quiz_timer_counts_down_the_pending_question(fake_platform):
+    openid = "oTimer"
+    fake_platform.sim("POST", "/users", json={"openid": openid, "nickname": "小钱",
+                                              "subscribed": True})
+    question = "第3/10题（单选，10分，本题限时5秒）\n题干\nA. 甲\nB. 乙\n请回复一个字母，如 B。"
+    fake_platform.state.push(openid, "passive", "text", {"MsgType": "text", "Content": question})
+    with playwright_api.sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_page(viewport={"width": 1280, "height": 840})
+        page.add_init_script(f"localStorage.setItem('sim.openid', '{openid}')")
+        page.goto(fake_platform.url + "/")
+        page.wait_for_function("document.getElementById('quiz-timer').innerText"
+                               ".includes('本题剩余')")
+        assert "答题中：第3/10题" in page.inner_text("#quiz-timer")
+        page.wait_for_function("document.getElementById('quiz-timer').innerText"
+                               ".includes('已超时')", timeout=10000)
+        fake_platform.state.push(openid, "passive", "text",
+                                 {"MsgType": "text", "Content": "答题完成！\n得分：80.0分"})
+        page.wait_for_function("document.getElementById('quiz-timer').innerText"
+                               ".includes('答题已结束')")
+        browser.close()

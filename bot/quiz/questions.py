@@ -1,0 +1,31 @@
+"""A bank version's questions as the chat needs them, read once per process (kept in
+Services.memo): a version never changes but for disabling, which only the scores read."""
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models.quiz import QuizQuestion
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of a bank version."""
+
+    id: int
+    kind: str
+    stem: str
+    options: tuple[str, ...]
+    answer: str
+    explanation: str
+    points: int
+
+
+def bank_questions(session: Session, bank_id: int, memo: dict) -> dict[int, Question]:
+    """Every question of the bank version, by id (one query the first time in a process)."""
+    key = ("quiz-bank", bank_id)
+    if key not in memo:
+        rows = session.scalars(select(QuizQuestion).where(QuizQuestion.bank_id == bank_id))
+        memo[key] = {row.id: Question(row.id, row.kind, row.stem, tuple(row.options), row.answer,
+                                      row.explanation, row.points) for row in rows}
+    return memo[key]
