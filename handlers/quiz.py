@@ -6,7 +6,7 @@ session resumes the attempt at the next 答题.
 """
 from bot.chat.conversation import END, STAY, Conversation, Route, Step, any_text, prefix, words
 from bot.db import session_scope
-from bot.quiz import attempts
+from bot.quiz import answering, attempts
 from bot.quiz.people import (
     OPEN,
     allowance,
@@ -45,7 +45,7 @@ def start_quiz(turn) -> Step:
     if ongoing:
         return _resume(turn, ongoing)
     if missing:
-        turn.data.update(profile={}, field=missing[0])
+        turn.data.update(profile={}, field=missing[0], missing=missing)
         return Step(PROFILE, "quiz_profile_prompt", _profile_context(turn, first=True))
     return _begin(turn, _participant_id(turn, {}))
 
@@ -57,21 +57,19 @@ def receive_profile_answer(turn) -> Step:
     if reason:
         return Step(STAY, "quiz_profile_prompt", _profile_context(turn, reason=reason))
     turn.data["profile"][field] = value
-    with session_scope(turn.services.db) as session:
-        known = participant_of(session, contest.id, turn.openid)
-        left = [name for name in missing_fields(contest, known)
-                if name not in turn.data["profile"]]
+    asked = turn.data.get("missing") or list(contest.quiz.participants.ask)
+    left = [name for name in asked if name not in turn.data["profile"]]
     if left:
         turn.data["field"] = left[0]
         return Step(PROFILE, "quiz_profile_prompt", _profile_context(turn))
+    turn.data.pop("missing", None)
     return _begin(turn, _participant_id(turn, turn.data.pop("profile")))
 
 
 def receive_answer(turn) -> Step:
     """An answer to the pending question; anything unreadable asks it again."""
     quiz = turn.services.contest.quiz
-    outcome = attempts.answer(turn.services, turn.data["attempt"], turn.text,
-                              _msg_id(turn))
+    outcome = answering.answer(turn.services, turn.data["attempt"], turn.text, _msg_id(turn))
     if outcome.status in ("finished", "timed_out", "over"):
         return _result(turn, outcome.result, outcome.status, marked=outcome.marked)
     marked = outcome.marked if quiz.show_answers == "after_each" else None

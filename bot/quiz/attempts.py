@@ -15,16 +15,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.db import session_scope
-from bot.models.quiz import AttemptState, QuizAnswer, QuizAttempt, QuizQuestion
+from bot.models.quiz import AttemptState, QuizAnswer, QuizAttempt
 from bot.queueing import QUIZ_TIMEOUT
 from bot.quiz import answers as reading
 from bot.quiz.bank import ensure_bank
 from bot.quiz.draw import draw, new_seed
 from bot.quiz.people import local_day
-from bot.quiz.questions import Question, bank_questions
+from bot.quiz.questions import Question, bank_questions, drawable
 from bot.quiz.scoring import apply_score
 from bot.quiz.timing import due_real_instant, seconds_between
-from bot.sqlbits import dialect_insert
 
 T = TypeVar("T")
 
@@ -89,8 +88,7 @@ def start_attempt(services, participant_id: int) -> tuple[int, Asked]:
     quiz, now = services.contest.quiz, services.now()
     bank_id = ensure_bank(services)
     with session_scope(services.db) as session:
-        questions = list(session.scalars(select(QuizQuestion).where(
-            QuizQuestion.bank_id == bank_id, QuizQuestion.disabled_at.is_(None))))
+        questions = drawable(session, bank_id, services.memo)
         seed = new_seed()
         attempt = QuizAttempt(
             contest_id=services.contest.id, participant_id=participant_id, bank_id=bank_id,
@@ -106,7 +104,7 @@ def start_attempt(services, participant_id: int) -> tuple[int, Asked]:
         attempt_id, asked = attempt.id, ask(session, attempt, services)
         deadline = online(attempt.deadline_at)
     services.jobs.enqueue_at(QUIZ_TIMEOUT, due_real_instant(deadline, now), attempt_id,
-                             job_id=f"quiz-timeout-{attempt_id}")
+                             job_id=f"quiz-timeout-{attempt_id}", new_id=True)
     return attempt_id, asked
 
 
@@ -121,8 +119,13 @@ def ask(session: Session, attempt: QuizAttempt, services) -> Asked:
     """The question the attempt is at, as shown to its taker."""
     item = attempt.drawn[attempt.position]
     question = bank_questions(session, online(attempt.bank_id), services.memo)[item["question"]]
-    return Asked(attempt.position + 1, len(attempt.drawn), question.kind, question.points,
-                 question.stem, reading.shown_options(question.options, item["order"]),
+    return asked_of(services, question, item, attempt.position, len(attempt.drawn))
+
+
+def asked_of(services, question: Question, item: dict, position: int, total: int) -> Asked:
+    """A drawn question (with its option order) as its taker sees it."""
+    return Asked(position + 1, total, question.kind, question.points, question.stem,
+                 reading.shown_options(question.options, item["order"]),
                  services.contest.quiz.question_time_s)
 
 
@@ -135,52 +138,6 @@ def current_question(services, attempt_id: int, restart_clock: bool = True) -> A
         if restart_clock:
             attempt.asked_at = services.now()
         return ask(session, attempt, services)
-
-
-def answer(services, attempt_id: int, text: str, msg_id: str) -> Outcome:
-    """Take one message as the answer to the pending question."""
-    quiz, now = services.contest.quiz, services.now()
-    with session_scope(services.db) as session:
-        attempt = _locked(session, attempt_id)
-        if attempt.state != AttemptState.IN_PROGRESS.value:
-            return Outcome("over", result=result_of(attempt, quiz))
-        deadline = online(attempt.deadline_at)
-        if now > deadline:
-            return Outcome("timed_out", result=finish(session, attempt, AttemptState.TIMED_OUT,
-                                                      quiz, deadline))
-        item = attempt.drawn[attempt.position]
-        question = bank_questions(session, online(attempt.bank_id), services.memo)[item["question"]]
-        shown = reading.read_answer(text, question.kind, len(question.options))
-        if shown is None:
-            attempt.asked_at = now  # asked again: its time starts again
-            return Outcome("unreadable", asked=ask(session, attempt, services))
-        marked = _record(session, attempt, question, item, shown, now, msg_id, quiz)
-        if marked is None:  # this MsgId answered already (a retry Redis forgot): once only
-            return Outcome("repeat", asked=ask(session, attempt, services))
-        attempt.position += 1
-        if attempt.position == len(attempt.drawn):
-            return Outcome("finished", marked,
-                           result=finish(session, attempt, AttemptState.FINISHED, quiz, now))
-        attempt.asked_at = now
-        return Outcome("recorded", marked, asked=ask(session, attempt, services))
-
-
-def _record(session: Session, attempt: QuizAttempt, question: Question, item: dict,
-            shown: str, now: datetime, msg_id: str, quiz) -> Marked | None:
-    """Store the answer once (None: its MsgId is stored already)."""
-    given = reading.to_bank_letters(shown, item["order"])
-    seconds = seconds_between(online(attempt.asked_at), now)
-    late = seconds > quiz.question_time_s
-    correct = given == question.answer and not late
-    stored = session.execute(dialect_insert(session, QuizAnswer).values(
-        attempt_id=attempt.id, position=attempt.position, question_id=question.id, given=given,
-        correct=correct, late=late, asked_at=attempt.asked_at, answered_at=now,
-        seconds=seconds, msg_id=msg_id or None).on_conflict_do_nothing()
-        .returning(QuizAnswer.id)).first()
-    if stored is None:
-        return None
-    return Marked(correct, late, shown, reading.to_shown_letters(question.answer, item["order"]),
-                  question.explanation)
 
 
 def cancel(services, attempt_id: int) -> Result | None:

@@ -110,11 +110,10 @@ def allowance(session: Session, quiz, participant_id: int | None, day: str) -> A
     """What is left of attempts_per_day and attempts_total (an attempt in progress counts)."""
     if participant_id is None:
         return Allowance(quiz.attempts_per_day, quiz.attempts_total)
-    mine = select(QuizAttempt.day).where(QuizAttempt.participant_id == participant_id,
-                                         QuizAttempt.state != AttemptState.OFFLINE.value)
-    total = session.scalar(select(func.count()).select_from(mine.subquery())) or 0
-    today = session.scalar(select(func.count()).select_from(
-        mine.where(QuizAttempt.day == day).subquery())) or 0
+    total, today = session.execute(
+        select(func.count(), func.count().filter(QuizAttempt.day == day))
+        .where(QuizAttempt.participant_id == participant_id,
+               QuizAttempt.state != AttemptState.OFFLINE.value)).one()
     left_total = None if quiz.attempts_total is None else max(0, quiz.attempts_total - total)
     left_today = max(0, quiz.attempts_per_day - today)
     return Allowance(left_today if left_total is None else min(left_today, left_total),

@@ -19,6 +19,7 @@ class Question:
     answer: str
     explanation: str
     points: int
+    category: str
 
 
 def bank_questions(session: Session, bank_id: int, memo: dict) -> dict[int, Question]:
@@ -27,5 +28,13 @@ def bank_questions(session: Session, bank_id: int, memo: dict) -> dict[int, Ques
     if key not in memo:
         rows = session.scalars(select(QuizQuestion).where(QuizQuestion.bank_id == bank_id))
         memo[key] = {row.id: Question(row.id, row.kind, row.stem, tuple(row.options), row.answer,
-                                      row.explanation, row.points) for row in rows}
+                                      row.explanation, row.points, row.category) for row in rows}
     return memo[key]
+
+
+def drawable(session: Session, bank_id: int, memo: dict) -> list[Question]:
+    """The bank version's questions new attempts may draw: all but the disabled (read now:
+    an organizer may disable one at any time)."""
+    disabled = set(session.scalars(select(QuizQuestion.id).where(
+        QuizQuestion.bank_id == bank_id, QuizQuestion.disabled_at.is_not(None))))
+    return [q for q in bank_questions(session, bank_id, memo).values() if q.id not in disabled]
