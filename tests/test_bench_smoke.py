@@ -32,3 +32,11 @@ def test_quick_benchmark_completes_with_every_reply_good(tmp_path):
     assert "throughput bot/echo" in proc.stdout
     reports = list(tmp_path.glob("webhook-*.md"))
     assert len(reports) == 1 and "| bot |" in reports[0].read_text(encoding="utf-8")
+
+
+@pytest.mark.timeout(150)
+def test_the_quiz_benchmark_completes_and_finds_no_answer_lost_or_doubled():
+    proc = subprocess.run([sys.executable, str(PROJECT_ROOT / "bench" / "quiz.py"), "--quick"],
+                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=140)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "no answer lost or doubled" in proc.stdout and "| quiz | 1400 |" in proc.stdout
