@@ -27,8 +27,10 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
-                         connect_args={"connect_timeout": 3})
+    # No pool_pre_ping: a round trip before every checkout. A connection PostgreSQL dropped fails
+    # its statement instead; the pool then discards it, the message is answered with the apology
+    # and not remembered, so WeChat's retry runs it on a fresh connection.
+    return create_engine(url, pool_size=10, max_overflow=20, connect_args={"connect_timeout": 3})
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

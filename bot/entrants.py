@@ -6,12 +6,14 @@ bot.delivery.followers fills it from WeChat's user/info.
 
 Each function works inside the caller's session and transaction (the caller commits). The row is
 created with INSERT ... ON CONFLICT DO NOTHING and then read back locked (SELECT ... FOR UPDATE on
-PostgreSQL), so simultaneous first messages from one openid never collide and out-of-order or
-retried events never move a timestamp backwards.
+PostgreSQL), or, for the contact time of every message, written by one INSERT ... ON CONFLICT DO
+UPDATE with GREATEST (SQLite: max), so simultaneous first messages from one openid never collide
+and out-of-order or retried events never move a timestamp backwards.
 """
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Connection, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from bot.models import Entrant
@@ -83,24 +85,42 @@ def record_unfollow(session: Session, openid: str, at: datetime) -> Entrant:
     return entrant
 
 
-def touch_message(session: Session, openid: str, at: datetime, is_event: bool,
-                  proves_follow: bool = False) -> Entrant:
-    """Record a user message (opens the 48 h window) or an event (menu click, scan: 1 min).
+class Contact(NamedTuple):
+    """The follow state of a sender after their message or event was recorded."""
+
+    subscribed: bool
+    subscribed_at: datetime | None
+
+
+def touch_message(session: Session | Connection, openid: str, at: datetime, is_event: bool,
+                  proves_follow: bool = False) -> Contact:
+    """Record a user message (opens the 48 h window) or an event (menu click, scan: 1 min),
+    as one INSERT ... ON CONFLICT DO UPDATE (the hot path's only database statement).
 
     `proves_follow`: WeChat delivers chat messages and menu actions only from followers, so the
     sender follows at `at` (since an unknown time, unless a follow was recorded) unless an
     unfollow at or after `at` is already recorded (events can arrive out of order).
     """
-    entrant = _locked_entrant(session, openid, at)
-    if proves_follow and not entrant.subscribed and (
-            entrant.unsubscribed_at is None or at > entrant.unsubscribed_at):
-        entrant.subscribed = True
-        if entrant.subscribed_at is not None and entrant.unsubscribed_at is not None \
-                and entrant.subscribed_at <= entrant.unsubscribed_at:
-            entrant.subscribed_at = None  # a re-follow we never saw: its time is unknown
-    if is_event:
-        entrant.last_event_at = _later(entrant.last_event_at, at)
-    else:
-        entrant.last_message_at = _later(entrant.last_message_at, at)
-    session.flush()
-    return entrant
+    _require_aware(at)
+    table = Entrant.__table__
+    column = table.c.last_event_at if is_event else table.c.last_message_at
+    dialect = _dialect_name(session)
+    later = func.greatest if dialect == "postgresql" else func.max  # SQLite: max(a, b)
+    follows = and_(literal(proves_follow), table.c.subscribed.is_(False),
+                   or_(table.c.unsubscribed_at.is_(None), table.c.unsubscribed_at < at))
+    refollow_unseen = and_(follows, table.c.subscribed_at.is_not(None),
+                           table.c.unsubscribed_at.is_not(None),
+                           table.c.subscribed_at <= table.c.unsubscribed_at)
+    insert = dialect_insert(session, table).values(
+        openid=openid, subscribed=proves_follow, first_seen_at=at, **{column.name: at})
+    statement = insert.on_conflict_do_update(index_elements=["openid"], set_={
+        column.name: later(func.coalesce(column, at), at),
+        "subscribed": case((follows, True), else_=table.c.subscribed),
+        "subscribed_at": case((refollow_unseen, None), else_=table.c.subscribed_at),
+    }).returning(table.c.subscribed, table.c.subscribed_at)
+    subscribed, subscribed_at = session.execute(statement).one()
+    return Contact(subscribed, subscribed_at)
+
+
+def _dialect_name(session: Session | Connection) -> str:
+    return (session if isinstance(session, Connection) else session.get_bind()).dialect.name

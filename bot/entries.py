@@ -4,7 +4,7 @@ import logging
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Row, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -88,12 +88,17 @@ def count_entries(session: Session, contest_id: str, openid: str, kind: str) -> 
             Entry.state.not_in(sorted(NOT_COUNTED)))))
 
 
-def entries_of(session: Session, contest_id: str, openid: str) -> list[Entry]:
-    """Every confirmed entry of this user in this contest, oldest first."""
-    return list(session.scalars(
-        select(Entry).join(Entrant, Entry.entrant_id == Entrant.id).where(
-            Entrant.openid == openid, Entry.contest_id == contest_id,
-            Entry.code.is_not(None)).order_by(Entry.id)))
+_ENTRIES_OF = (select(Entry.id, Entry.code, Entry.title, Entry.state)
+               .join(Entrant, Entry.entrant_id == Entrant.id)
+               .where(Entrant.openid == bindparam("openid"),
+                      Entry.contest_id == bindparam("contest_id"), Entry.code.is_not(None))
+               .order_by(Entry.id))
+
+
+def entries_of(bind: Session | Connection, contest_id: str, openid: str) -> list[Row]:
+    """(id, code, title, state) of every confirmed entry of this user in this contest, oldest
+    first: one statement compiled once (我的作品 and a video sent in chat ask it)."""
+    return list(bind.execute(_ENTRIES_OF, {"openid": openid, "contest_id": contest_id}))
 
 
 def confirm_entry(session: Session, *, contest, openid: str, kind: str, category: str | None,

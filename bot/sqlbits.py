@@ -2,7 +2,7 @@
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func
+from sqlalchemy import ColumnElement, Connection, bindparam, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -13,9 +13,11 @@ _INSERTS: dict[str, Callable[[Any], Insert]] = {"postgresql": postgresql.insert,
                                                 "sqlite": sqlite.insert}
 
 
-def dialect_insert(session: Session, table: Any) -> Insert:
-    """The INSERT of the session's database (PostgreSQL or SQLite), with on_conflict_do_*."""
-    return _INSERTS[session.get_bind().dialect.name](table)
+def dialect_insert(session: Session | Connection, table: Any) -> Insert:
+    """The INSERT of the database (PostgreSQL or SQLite) of a session or a connection, with
+    on_conflict_do_*."""
+    bind = session if isinstance(session, Connection) else session.get_bind()
+    return _INSERTS[bind.dialect.name](table)
 
 
 def among(session: Session, column: InstrumentedAttribute[Any],

@@ -51,9 +51,9 @@ def reprompt(turn) -> Step:
 
 
 def _all_entries(turn) -> list:
-    with session_scope(turn.services.db) as session:
+    with turn.services.db_engine.connect() as connection:
         return [{"id": e.id, "code": e.code, "title": e.title, "state": e.state}
-                for e in entries_of(session, turn.services.contest.id, turn.openid)]
+                for e in entries_of(connection, turn.services.contest.id, turn.openid)]
 
 
 def _open_entries(turn) -> list:

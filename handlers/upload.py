@@ -7,7 +7,6 @@ import re
 from typing import Any, cast
 
 from bot.chat.conversation import END, Route, Step, normalize_text, words
-from bot.db import session_scope
 from bot.entries import STATE_LABELS, TAKES_VIDEO, entries_of
 from bot.h5.upload_links import LINK_MAX_AGE, upload_link
 
@@ -39,10 +38,10 @@ def _answer(turn, code: str | None) -> Step:
                "hours": int(LINK_MAX_AGE.total_seconds() // 3600), "states": STATE_LABELS}
     if collection is None:
         return Step(END, "upload_link", {**context, "reason": "no_collection"})
-    with session_scope(turn.services.db) as session:
-        entries: list[dict[str, Any]] = [{"id": e.id, "code": e.code, "title": e.title,
-                                          "state": e.state}
-                   for e in entries_of(session, contest.id, turn.openid)]
+    with turn.services.db_engine.connect() as connection:
+        entries: list[dict[str, Any]] = [
+            {"id": e.id, "code": e.code, "title": e.title, "state": e.state}
+            for e in entries_of(connection, contest.id, turn.openid)]
     context["entries"] = entries
     if not entries:
         return Step(END, "upload_link", {**context, "reason": "no_entries"})

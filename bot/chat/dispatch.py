@@ -13,7 +13,6 @@ from wechatpy import parse_message
 from bot.chat.conversation import Turn
 from bot.chat.dedupe import LEASE_S, dedupe_key
 from bot.chat.render import render_chat
-from bot.db import session_scope
 from bot.delivery.followers import note_since_unknown
 from bot.delivery.send import take_deferred
 from bot.entrants import touch_message
@@ -132,11 +131,11 @@ def _record_contact(services: "Services", message: Any) -> None:
     if not is_event and not services.redis.set(f"contact-written:{message.source}", 1, nx=True,
                                                ex=CONTACT_WRITE_EVERY_S):
         return
-    with session_scope(services.db) as session:
-        entrant = touch_message(session, message.source, message.create_time, is_event=is_event,
+    with services.db_engine.begin() as connection:  # Core: one upsert on the hot path
+        contact = touch_message(connection, message.source, message.create_time,
+                                is_event=is_event,
                                 proves_follow=not is_event or event in FOLLOWER_EVENTS)
-        since_unknown = entrant.subscribed and entrant.subscribed_at is None
-    if since_unknown:
+    if contact.subscribed and contact.subscribed_at is None:
         note_since_unknown(services, message.source)
 
 

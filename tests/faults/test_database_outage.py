@@ -10,8 +10,9 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from bot.models import Entry, Vote
 from tests.faults.support import TcpProxy
@@ -88,3 +89,27 @@ def test_votes_during_a_database_outage_are_answered_and_recorded_once_after(sta
     with bot.services.db() as session:
         voted = sorted(session.scalars(select(Vote.voter_openid)).all())
     assert voted == sorted(voters)
+
+
+def test_connections_postgres_dropped_between_messages_cost_one_apology_not_a_message(
+        start_bot):
+    """No pre-ping round trip before every checkout: a pooled connection the server dropped (a
+    PostgreSQL restart, an idle timeout) fails its first statement; the pool discards it, the
+    message gets the apology without a stored reply, and WeChat's retry runs it on a new
+    connection. The bot's connections are ended by the server, as a restart ends them."""
+    bot = start_bot()
+    user = bot.user("oPoolDrop")
+    user.send_text("帮助")  # the pool now holds open connections
+    outside = create_engine(bot.services.db_engine.url, poolclass=NullPool)
+    with outside.connect() as connection:  # not the bot's: it ends every other one
+        ended = connection.exec_driver_sql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()").scalar()
+    outside.dispose()
+    assert ended >= 1
+    ask = user.build("text", Content="我的作品")
+    first = user.deliver(ask)
+    assert first.status_code == 200 and APOLOGY in first.content
+    retried = user.deliver(ask)  # WeChat's retry of the same MsgId: handled this time
+    assert retried.status_code == 200 and "还没有报名作品" in retried.content
+    assert user.deliver(ask).content == retried.content  # and remembered now
