@@ -71,6 +71,6 @@ def build_services(settings: dict, routes: ChatRoutes | None = None,
         sessions=sessions,
         replies=ReplyOnce(client, settings["DEDUPE_TTL"], settings["DEDUPE_WAIT_SECONDS"],
                           replay_ttl_s=2 * settings["WECHAT_TIMESTAMP_TOLERANCE"]),
-        chat_env=make_chat_environment(),
+        chat_env=make_chat_environment(auto_reload=settings["TEMPLATES_AUTO_RELOAD"]),
         chat=ChatEngine(routes, sessions, settings["SESSION_RESUME_AFTER"]) if routes else None,
     )

@@ -50,6 +50,8 @@ DEFAULTS = {
     "SESSION_COOKIE_SECURE": "1",
     # Customer-service sends of a broadcast made side by side (each waits on WeChat's round trip)
     "BROADCAST_CUSTOM_WORKERS": "8",
+    # Chat templates read again when their file changes (the dev stack sets 1); compiled once else
+    "TEMPLATES_AUTO_RELOAD": "0",
 }
 
 REQUIRED_SECRETS = ("SECRET_KEY", "WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_APP_SECRET")
@@ -62,7 +64,7 @@ INT_KEYS = {"WECHAT_TIMESTAMP_TOLERANCE", "WECHAT_MAX_BODY_BYTES", "SESSION_TTL"
             "SESSION_MEMORY_TTL", "SESSION_RESUME_AFTER", "DEDUPE_TTL",
             "BROADCAST_CUSTOM_WORKERS"}
 FLOAT_KEYS = {"WECHAT_HTTP_TIMEOUT", "DEDUPE_WAIT_SECONDS", "CONSOLE_SESSION_HOURS"}
-BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
+BOOL_KEYS = {"SESSION_COOKIE_SECURE", "TEMPLATES_AUTO_RELOAD"}
 BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True,
               "0": False, "false": False, "no": False, "off": False}
 

@@ -57,6 +57,7 @@ def stack_environment(environ: dict, redis_url: str, rehearsal_start: str) -> di
     env.setdefault("BIND", f"127.0.0.1:{port}")
     env.setdefault("PYTHONUNBUFFERED", "1")
     env.setdefault("SESSION_COOKIE_SECURE", "0")  # plain http on 127.0.0.1
+    env.setdefault("TEMPLATES_AUTO_RELOAD", "1")  # an edited chat template shows at once
     return env
 
 
