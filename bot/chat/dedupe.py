@@ -1,57 +1,50 @@
-"""WeChat retries and replays: the same message arrives up to 3 times, maybe at once; it acts once.
+"""A message's turn in Redis, in two round trips: BEGIN before the handler, END after it.
 
-One Lua script per delivery (one Redis round trip) does three things:
+WeChat retries a message up to 3 times, maybe at once, and a signed URL can be replayed; the
+message must act once, every delivery must get the same reply, and one user's messages must run
+one at a time. BEGIN (one Lua script) does, atomically:
 - remembers the request's (timestamp, nonce, signature) for twice the timestamp tolerance (a
   timestamp is fresh up to tolerance either side of it, so a triple stays usable up to 2 x
   tolerance after first seen): the same triple carrying another message (another sender, MsgId
   or body) is a replay of a signed URL (refused);
-- claims the message with a short lease (LEASE_S, renewed every second while the handler runs by
-  one keeper thread per process), so a worker killed mid-message frees it for WeChat's next retry
-  (about 5 s later) instead of leaving it "pending" for minutes;
-- or hands back the stored reply of an earlier delivery.
+- claims the message with a short lease (LEASE_S), or hands back the stored reply of an earlier
+  delivery (or 'pending' while that one still works);
+- takes the user's turn, a lease under the same token (or answers 'busy': the caller waits);
+- says whether the contact time is due for the database (at most every CONTACT_WRITE_EVERY_S per
+  user), and reads the user's session, its expiry memory and whether they may have messages kept.
+END (one Lua script) stores the session's change, the reply (or gives the message back unanswered
+so WeChat's retry runs it) and frees the user's turn. Both leases are renewed every second by one
+keeper thread per process while the handler runs, so a worker killed mid-message frees the message
+and the user for WeChat's next retry (about 5 s later) instead of leaving them taken for minutes.
 The reply outlives every triple remembered for its message (kept 2 x tolerance, and extended when
-a new triple, e.g. WeChat's later retry, finds it), so a replay is answered from memory, never
-processed twice.
+a new triple, e.g. WeChat's later retry, finds it), so a replay is answered from memory.
 """
 import logging
 import secrets
-import threading
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import redis
-from redis.exceptions import RedisError
+
+from bot.chat.lease import LeaseKeeper
+from bot.chat.scripts import BEGIN, END
+from bot.chat.sessions import (
+    ConversationSession,
+    SessionChange,
+    memory_key,
+    read_session,
+    session_key,
+    session_payload,
+)
+from bot.delivery.deferred import BUILT_KEY, USERS_KEY
 
 log = logging.getLogger(__name__)
 
 PENDING = b"\x00pending"
 LEASE_S = 3.0  # shorter than WeChat's ~5 s between deliveries
-RENEW_EVERY_S = 1.0
-
-CLAIM = """
-local fresh = false
-if #KEYS == 2 then
-  local seen = redis.call('GET', KEYS[2])
-  if seen and seen ~= ARGV[5] then return {'replay', false} end
-  if not seen then redis.call('SET', KEYS[2], ARGV[5], 'EX', ARGV[3]) end
-  fresh = not seen
-end
-local current = redis.call('GET', KEYS[1])
-if not current then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return {'claimed', false}
-end
-if string.sub(current, 1, string.len(ARGV[4])) == ARGV[4] then return {'pending', false} end
-if fresh and redis.call('TTL', KEYS[1]) < tonumber(ARGV[3]) then
-  redis.call('EXPIRE', KEYS[1], ARGV[3])  -- a new triple points here: outlive its memory
-end
-return {'stored', current}
-"""
-RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-"""
+TURN_WAIT_S = 3.0  # how long a message waits for its user's previous one
+TURN_POLL_S = 0.05
+CONTACT_WRITE_EVERY_S = 120
 
 
 class Replayed(Exception):
@@ -67,116 +60,130 @@ def dedupe_key(message: dict) -> str:
     return "inbound:{}:{}".format(sender, message.get("MsgId", ""))
 
 
-class LeaseKeeper:
-    """One daemon thread per process that renews the leases of the messages being handled."""
+@dataclass(frozen=True)
+class Begun:
+    """What BEGIN found. `reply` not None: answer that at once (an earlier delivery's reply, or
+    '' while it still works). `busy`: the message is claimed but the user's turn did not come.
+    Otherwise this delivery holds the message and the user's turn, and handles it."""
 
-    def __init__(self, client: redis.Redis, lease_ms: int):
-        self.renew = client.register_script(RENEW)
-        self.lease_ms = lease_ms
-        self.active: dict[str, bytes] = {}
-        self.lock = threading.Lock()
-        self.thread: threading.Thread | None = None
+    key: str
+    openid: str
+    token: bytes
+    reply: str | None = None
+    busy: bool = False
+    contact_due: bool = False
+    session: ConversationSession | None = None
+    maybe_deferred: bool | None = None  # None: the set of users with kept messages is not built
 
-    def hold(self, key: str, token: bytes) -> None:
-        """Keep renewing key's lease while it still holds token."""
-        with self.lock:
-            self.active[key] = token
-            if self.thread is None or not self.thread.is_alive():  # started lazily: after fork
-                self.thread = threading.Thread(target=self._run, daemon=True, name="lease-keeper")
-                self.thread.start()
-
-    def release(self, key: str) -> None:
-        """Stop renewing key's lease."""
-        with self.lock:
-            self.active.pop(key, None)
-
-    def _run(self) -> None:
-        while True:
-            time.sleep(RENEW_EVERY_S)
-            with self.lock:
-                held = list(self.active.items())
-            for key, token in held:
-                try:
-                    self.renew(keys=[key], args=[token, self.lease_ms])
-                except RedisError as error:
-                    log.warning("lease renewal failed: %s", type(error).__name__)
+    @property
+    def lock_key(self) -> str:
+        """The key holding the user's turn."""
+        return user_lock_key(self.openid)
 
 
 @dataclass(frozen=True)
-class Claim:
-    """A delivery's place: `reply` is what to answer at once (an earlier delivery's stored
-    reply, or '' while that one is still working); None means this delivery produces it."""
+class _Ask:
+    """What every BEGIN of one delivery sends."""
 
     key: str
+    openid: str
     token: bytes
-    reply: str | None = None
+    contact_every_s: int
+
+
+def user_lock_key(openid: str) -> str:
+    """The Redis key of a user's turn (one handler at a time per user)."""
+    return f"lock:user:{openid}"
 
 
 class ReplyOnce:
-    """A message's handler runs once; every delivery of that message gets the same reply.
-
-    claim() -> (the caller handles the message) -> remember(claim, reply), or forget(claim)
-    when the answer must not stand for the message (the retry should run it again).
-    """
+    """begin() -> (the caller handles the message) -> end(begun, reply or None, session change)."""
 
     def __init__(self, client: redis.Redis, ttl_s: int, wait_s: float, replay_ttl_s: int = 600,
-                 poll_s: float = 0.02, lease_s: float = LEASE_S):
-        self.redis = client
+                 poll_s: float = 0.02, lease_s: float = LEASE_S, session_ttl_s: int = 1800,
+                 memory_ttl_s: int = 86400):
         self.ttl_s = max(ttl_s, replay_ttl_s)  # a reply outlives the triples that point at it
         self.replay_ttl_s = replay_ttl_s
         self.wait_s = wait_s
         self.poll_s = poll_s
         self.lease_ms = int(lease_s * 1000)
-        self.claim_script = client.register_script(CLAIM)
+        self.session_ttl_s = session_ttl_s
+        self.memory_ttl_s = memory_ttl_s
+        self.begin_script = client.register_script(BEGIN)
+        self.end_script = client.register_script(END)
         self.keeper = LeaseKeeper(client, self.lease_ms)
 
-    def claim(self, key: str, request_id: str = "", digest: str = "") -> Claim:
-        """Claim the message, or get the reply an earlier delivery stored (waiting a little
-        for one still at work). digest identifies the message's body: the same request_id
-        with another body is a replay (Replayed)."""
+    def begin(self, key: str, openid: str, request_id: str = "", digest: str = "",
+              contact_every_s: int = CONTACT_WRITE_EVERY_S) -> Begun:
+        """Claim the message and take the user's turn (waiting a little for either), or get the
+        reply an earlier delivery stored. `contact_every_s`: 0 always reports the contact time
+        due, -1 never. The same request_id with another body is a replay (Replayed)."""
         token = PENDING + secrets.token_hex(8).encode()
-        outcome, stored = self._claim(key, token, request_id, f"{key}#{digest}")
-        if outcome == b"replay":
+        ask = _Ask(key, openid, token, contact_every_s)
+        found = self._run(ask, "claim", request_id, identity=f"{key}#{digest}")
+        if found[0] == b"replay":
             raise Replayed(key.split(":")[0])
-        if outcome == b"stored":
-            return Claim(key, token, stored.decode("utf-8"))
-        if outcome == b"claimed":
-            return self._held(key, token)
-        return self._wait_for_first(key, token)
-
-    def remember(self, claim: Claim, reply: str) -> None:
-        """Store the reply for every later delivery of the message, and end the lease."""
-        self.keeper.release(claim.key)
-        self.redis.set(claim.key, reply.encode("utf-8"), ex=self.ttl_s)
-
-    def forget(self, claim: Claim) -> None:
-        """Give the message back unanswered: WeChat's next retry handles it again."""
-        self.keeper.release(claim.key)
-        self.redis.delete(claim.key)
-
-    def _held(self, key: str, token: bytes) -> Claim:
+        if found[0] == b"pending":
+            found = self._wait_for_first(ask)
+        if found[0] == b"stored":
+            return Begun(key, openid, token, reply=found[1].decode("utf-8"))
+        if found[0] == b"pending":  # the first delivery still works: WeChat's next retry asks
+            log.warning("retry of %s answered empty: first delivery not finished",
+                        key.split(":")[0])
+            return Begun(key, openid, token, reply="")
         self.keeper.hold(key, token)
-        return Claim(key, token)
+        if found[0] == b"busy":
+            found = self._wait_for_turn(ask)
+            if found[0] == b"busy":
+                return Begun(key, openid, token, busy=True)
+        self.keeper.hold(user_lock_key(openid), token)
+        _, _, contact, raw_session, remembered, member, built = found
+        return Begun(key, openid, token, contact_due=bool(contact),
+                     session=read_session(raw_session, bool(remembered)),
+                     maybe_deferred=bool(member) if built else None)
 
-    def _claim(self, key: str, token: bytes, request_id: str = "",
-               identity: str = "") -> list[Any]:
-        """[outcome, the stored reply or None] from the CLAIM script."""
-        keys = [key, f"signed-request:{request_id}"] if request_id else [key]
-        answer: list[Any] = self.claim_script(keys=keys, args=[
-            token, self.lease_ms, self.replay_ttl_s, PENDING, identity])
-        return answer
+    def end(self, begun: Begun, reply: str | None, change: SessionChange | None = None) -> None:
+        """Store the session's change and the reply for every later delivery (None: give the
+        message back unanswered, so the retry runs it), and free the user's turn."""
+        self.keeper.release(begun.key)
+        self.keeper.release(begun.lock_key)
+        saved = change.saved if change is not None else None
+        session_mode = "keep" if change is None else ("save" if saved else "clear")
+        self.end_script(
+            keys=[begun.key, begun.lock_key, session_key(begun.openid), memory_key(begun.openid)],
+            args=[begun.token, (reply or "").encode("utf-8"),
+                  "forget" if reply is None else "remember", self.ttl_s, session_mode,
+                  session_payload(saved) if saved else "", self.session_ttl_s,
+                  (saved.conversation or "") if saved else "", self.memory_ttl_s])
 
-    def _wait_for_first(self, key: str, token: bytes) -> Claim:
+    def _run(self, ask: "_Ask", mode: str, request_id: str = "", identity: str = "") -> list:
+        openid = ask.openid
+        keys = [ask.key, user_lock_key(openid), f"contact-written:{openid}",
+                session_key(openid), memory_key(openid), USERS_KEY, BUILT_KEY]
+        if request_id:
+            keys.append(f"signed-request:{request_id}")
+        found: list = self.begin_script(keys=keys, args=[
+            ask.token, self.lease_ms, self.replay_ttl_s, PENDING, identity, openid,
+            ask.contact_every_s, mode])
+        return found
+
+    def _wait_for_first(self, ask: "_Ask") -> list:
+        """Poll while an earlier delivery works: its reply, or the message if its worker died."""
         deadline = time.monotonic() + self.wait_s
-        while time.monotonic() < deadline:
+        found = [b"pending"]
+        while found[0] == b"pending" and time.monotonic() < deadline:
             time.sleep(self.poll_s)
-            outcome, stored = self._claim(key, token)
-            if outcome == b"stored":
-                return Claim(key, token, stored.decode("utf-8"))
-            if outcome == b"claimed":  # the first delivery's lease ran out: its worker died
-                log.warning("took over %s: the first delivery stopped renewing its lease",
-                            key.split(":")[0])
-                return self._held(key, token)
-        # The first delivery is still working: an empty answer, WeChat's next retry asks again.
-        log.warning("retry of %s answered empty: first delivery not finished", key.split(":")[0])
-        return Claim(key, token, "")
+            found = self._run(ask, "claim")
+        if found[0] in (b"busy", b"turn"):  # the first delivery's lease ran out: its worker died
+            log.warning("took over %s: the first delivery stopped renewing its lease",
+                        ask.key.split(":")[0])
+        return found
+
+    def _wait_for_turn(self, ask: "_Ask") -> list:
+        """Poll, holding the message, while the user's previous message holds their turn."""
+        deadline = time.monotonic() + TURN_WAIT_S
+        found = [b"busy"]
+        while found[0] == b"busy" and time.monotonic() < deadline:
+            time.sleep(TURN_POLL_S)
+            found = self._run(ask, "turn")
+        return found

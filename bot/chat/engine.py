@@ -1,4 +1,8 @@
-"""Runs one turn of chat: finds the route for a message in the state tables, keeps the session."""
+"""Runs one turn of chat: finds the route for a message in the state tables, moves the session.
+
+The engine is given the user's session and returns what becomes of it (TurnResult.change); the
+caller stores it, on the webhook in the same Redis round trip as the reply.
+"""
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,7 +18,7 @@ from bot.chat.conversation import (
     anything,
     first_match,
 )
-from bot.chat.sessions import ConversationSession, SessionStore
+from bot.chat.sessions import ConversationSession, SessionChange
 
 
 class UndeclaredTransition(RuntimeError):
@@ -53,25 +57,24 @@ class TurnResult:
     """The templates to render, in order, for one inbound message."""
 
     replies: list[tuple[str, dict]]  # [(template, context), ...]
+    change: SessionChange | None = None  # what becomes of the session (None: left alone)
 
 
 class ChatEngine:
-    """Applies ChatRoutes to a user's message, loading and saving their session."""
+    """Applies ChatRoutes to a user's message in their session."""
 
-    def __init__(self, routes: ChatRoutes, store: SessionStore, resume_after_s: float = 1800):
+    def __init__(self, routes: ChatRoutes, resume_after_s: float = 1800):
         self.routes = routes
-        self.store = store
         self.resume_after_s = resume_after_s
 
-    def handle(self, turn: Turn) -> TurnResult:
-        """Run the matching callback and return what to say; the session follows its Step."""
+    def handle(self, turn: Turn, session: ConversationSession) -> TurnResult:
+        """Run the matching callback and return what to say and where the session goes."""
         if turn.msg_type == "event":
             word = self.routes.menu_words.get(turn.message.key or "") \
                 if turn.event == "click" else None
             if word is None:
                 return self._answer_event(turn)
             turn.msg_type, turn.text = "text", word  # a menu click is the chat word it stands for
-        session = self.store.load(turn.openid)
         turn.data, turn.state = session.data, session.state
         notes: list[tuple[str, dict]] = []
         conversation = (self.routes.by_name.get(session.conversation)
@@ -92,8 +95,8 @@ class ChatEngine:
         if not route.allows(step.state):
             raise UndeclaredTransition(f"{route.callback.__name__} led to {step.state}, "
                                        f"not one of {route.to}")
-        self._advance(turn, session, conversation, step)
-        return TurnResult(notes + list(step.before) + [(step.template, step.context)])
+        return TurnResult(notes + list(step.before) + [(step.template, step.context)],
+                          self._advance(turn, session, conversation, step))
 
     def _answer_event(self, turn: Turn) -> TurnResult:
         """An event: its route's answer, if any; sessions are left alone (an unfollow's
@@ -137,13 +140,12 @@ class ChatEngine:
         route = first_match(self.routes.commands, turn)
         return None, route or self.routes.default
 
-    def _advance(self, turn: Turn, session: ConversationSession,
-                 conversation: Conversation | None, step: Step) -> None:
+    @staticmethod
+    def _advance(turn: Turn, session: ConversationSession, conversation: Conversation | None,
+                 step: Step) -> SessionChange | None:
         if step.state == END or conversation is None:
-            if session.active or session.expired:
-                self.store.clear(turn.openid)
-            return
+            return SessionChange() if session.active or session.expired else None
         state = turn.state if step.state == STAY else step.state
         if state is None:
-            return
-        self.store.save(turn.openid, ConversationSession(conversation.name, state, turn.data))
+            return None
+        return SessionChange(ConversationSession(conversation.name, state, turn.data))

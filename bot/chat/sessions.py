@@ -1,4 +1,9 @@
-"""Per-user conversation sessions in Redis, with a TTL and a memory of recent expiry."""
+"""Per-user conversation sessions in Redis, with a TTL and a memory of recent expiry.
+
+On the webhook the session is read by bot.chat.dedupe's BEGIN script and written by its END
+script (the same keys, the same payload as here); SessionStore serves every other caller and the
+path without Redis scripts.
+"""
 import json
 import time
 from dataclasses import dataclass, field
@@ -22,6 +27,38 @@ class ConversationSession:
         return self.conversation is not None
 
 
+@dataclass(frozen=True)
+class SessionChange:
+    """What one turn does to the user's session: store `saved` (active), or clear it (None)."""
+
+    saved: ConversationSession | None = None
+
+
+def session_key(openid: str) -> str:
+    """The Redis key of the user's session."""
+    return f"session:{openid}"
+
+
+def memory_key(openid: str) -> str:
+    """The Redis key remembering, for a while after it ends, that a session was under way."""
+    return f"session-memory:{openid}"
+
+
+def read_session(raw: bytes | str | None, remembered: bool) -> ConversationSession:
+    """The session stored as `raw`; with none stored, `remembered` says one has expired."""
+    if not raw:
+        return ConversationSession(expired=remembered)
+    stored = json.loads(raw)
+    return ConversationSession(stored["conversation"], stored["state"], stored.get("data", {}),
+                               updated_at=stored.get("updated_at", 0.0))
+
+
+def session_payload(session: ConversationSession) -> str:
+    """The stored form of an active session, stamped with the time it moved on."""
+    return json.dumps({"conversation": session.conversation, "state": session.state,
+                       "data": session.data, "updated_at": time.time()}, ensure_ascii=False)
+
+
 class SessionStore:
     """Loads and saves sessions; remembers for a while that a session existed, to explain expiry."""
 
@@ -30,36 +67,30 @@ class SessionStore:
         self.ttl_s = ttl_s
         self.memory_ttl_s = memory_ttl_s
 
-    @staticmethod
-    def _key(openid: str) -> str:
-        return f"session:{openid}"
-
-    @staticmethod
-    def _memory_key(openid: str) -> str:
-        return f"session-memory:{openid}"
-
     def load(self, openid: str) -> ConversationSession:
         """The user's session; `expired` is set when one was under way and has timed out."""
-        raw = self.redis.get(self._key(openid))
-        if raw is None:
-            return ConversationSession(expired=bool(self.redis.exists(self._memory_key(openid))))
-        stored = json.loads(raw)
-        return ConversationSession(stored["conversation"], stored["state"], stored.get("data", {}),
-                                   updated_at=stored.get("updated_at", 0.0))
+        raw = self.redis.get(session_key(openid))
+        return read_session(raw, raw is None and bool(self.redis.exists(memory_key(openid))))
+
+    def apply(self, openid: str, change: SessionChange | None) -> None:
+        """Carry out a turn's change (None: the turn left the session alone)."""
+        if change is None:
+            return
+        if change.saved is None:
+            self.clear(openid)
+        else:
+            self.save(openid, change.saved)
 
     def save(self, openid: str, session: ConversationSession) -> None:
         """Store an active session with a fresh TTL, or forget an ended one."""
         if session.conversation is None:  # not active
             self.clear(openid)
             return
-        payload = json.dumps({"conversation": session.conversation, "state": session.state,
-                              "data": session.data, "updated_at": time.time()},
-                             ensure_ascii=False)
         pipe = self.redis.pipeline()
-        pipe.set(self._key(openid), payload, ex=self.ttl_s)
-        pipe.set(self._memory_key(openid), session.conversation, ex=self.memory_ttl_s)
+        pipe.set(session_key(openid), session_payload(session), ex=self.ttl_s)
+        pipe.set(memory_key(openid), session.conversation, ex=self.memory_ttl_s)
         pipe.execute()
 
     def clear(self, openid: str) -> None:
         """End the user's conversation, and forget it was ever under way."""
-        self.redis.delete(self._key(openid), self._memory_key(openid))
+        self.redis.delete(session_key(openid), memory_key(openid))

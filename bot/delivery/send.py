@@ -156,10 +156,13 @@ def _settle(services: "Services", delivery_id: int, **values: Any) -> None:
         session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
 
 
-def take_deferred(services: "Services", openid: str,
-                  budget: int = DEFERRED_REPLY_BUDGET) -> list[str]:
-    """Texts kept for this user, oldest first, as many as fit one reply; marked sent with it."""
-    if not may_have_deferred(services, openid):
+def take_deferred(services: "Services", openid: str, budget: int = DEFERRED_REPLY_BUDGET,
+                  maybe: bool | None = None) -> list[str]:
+    """Texts kept for this user, oldest first, as many as fit one reply; marked sent with it.
+    `maybe`: whether the user may have some, when the caller already asked Redis (None: ask)."""
+    if maybe is None:
+        maybe = may_have_deferred(services, openid)
+    if not maybe:
         return []
     with session_scope(services.db) as session:
         kept = session.execute(select(Delivery, Broadcast.text)

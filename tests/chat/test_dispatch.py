@@ -259,11 +259,11 @@ def test_a_claim_whose_worker_died_is_taken_over_by_the_next_delivery(test_bot):
     bot = test_bot()
     user = bot.user()
     delivery = user.build("text", Content="计数")
-    replies = bot.services.replies
     key = f"inbound:{user.openid}:{delivery.msg_id}"
-    # What a SIGKILLed worker leaves: a claim, and nobody renewing it.
-    outcome, _ = replies._claim(key, b"\x00pendingdead")
-    assert outcome == b"claimed"
+    # What a SIGKILLed worker leaves: the message's claim and the user's turn, nobody renewing.
+    redis = bot.services.redis
+    assert redis.set(key, b"\x00pendingdead", px=3000, nx=True)
+    assert redis.set(f"lock:user:{user.openid}", b"\x00pendingdead", px=3000, nx=True)
     started = time.monotonic()
     assert user.deliver(delivery).content == "第1次"  # WeChat's retry, a few seconds later
     assert time.monotonic() - started < 4.5
