@@ -30,7 +30,15 @@ def _text_of(element: Element, depth: int):
     if len(element):
         if depth >= MAX_DEPTH:
             raise BadXml("nested too deep")
-        return {child.tag: _text_of(child, depth + 1) for child in element}
+        nested: dict = {}
+        for child in element:  # a repeated tag (SendPicsInfo's PicList items) is a list
+            value = _text_of(child, depth + 1)
+            if child.tag in nested:
+                earlier = nested[child.tag]
+                nested[child.tag] = (earlier if isinstance(earlier, list) else [earlier]) + [value]
+            else:
+                nested[child.tag] = value
+        return nested
     return element.text or ""
 
 
