@@ -86,12 +86,13 @@ def cast_vote(session: Session | Connection, contest: Contest, openid: str, code
             "user_agent": _clip(user_agent, 512)})
         if vote_id is None:
             continue  # this slot is taken (perhaps by a concurrent request): try the next one
-        log.info("vote recorded: contest=%s entry=%s voter=%s channel=%s period=%s",
+        # DEBUG: one line per vote message would be the hot path's; the votes table records it
+        log.debug("vote recorded: contest=%s entry=%s voter=%s channel=%s period=%s",
                  contest.id, entry.code, mask_openid(openid), channel, period)
         return VoteOutcome(RECORDED, entry=entry, vote_id=vote_id, cast_at=now,
                            remaining=len(slots) - used - 1, next_vote_at=next_at, **base)
     previous = votes_in_period(session, contest, openid, now)
-    log.info("vote refused, already voted: contest=%s voter=%s channel=%s", contest.id,
+    log.debug("vote refused, already voted: contest=%s voter=%s channel=%s", contest.id,
              mask_openid(openid), channel)
     return VoteOutcome(ALREADY_VOTED, entry=entry, previous=tuple(previous),
                        next_vote_at=next_at, **base)
