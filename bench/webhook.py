@@ -49,10 +49,21 @@ CONTEST_NOW = "2020-06-20T10:00:00"  # 江门 2020: inside the collection phase
 REDIS_URL = "redis://127.0.0.1:6379/9"
 DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/contestbot_bench"
 ECHO_APP = "bench.echo_app:create_echo_app()"
-MESSAGES = ["报名", "取消"]  # the issue's mix; --mix changes it (e.g. 报名,取消,确认)
+MESSAGES = ["报名", "取消"]  # the default mix; --mix changes it (e.g. 报名,取消,确认)
+# --mix presets: a plain command, and a follower's evening (issue 17's realistic mix)
+MIXES = {"help": ["帮助"],
+         "realistic": ["投票 101", "我的作品", "报名", "是", "是", "取消", "确认"]}
+FAILED_REPLIES = ("抱歉，系统刚才出了点问题", "正在处理您的上一条消息")
 
-TARGET_RATIO = 0.8
-TARGET_P99_MS = 50.0
+# Issue 17's targets: a plain command >= 0.55 of echo, a mix of conversation steps >= 0.45
+TARGET_RATIO_ONE_TEXT = 0.55
+TARGET_RATIO_MIX = 0.45
+TARGET_P99_MS = 20.0
+
+
+def target_ratio(mix: list) -> float:
+    """The throughput target for a mix: one plain text, or several steps."""
+    return TARGET_RATIO_ONE_TEXT if len(mix) == 1 else TARGET_RATIO_MIX
 
 
 # -- server command ----------------------------------------------------------------------------
@@ -290,6 +301,18 @@ def run_loadgen(spec: dict, timeout: float) -> dict:
     return json.loads(proc.stdout)
 
 
+def seed_load_followers(args, run_tag: str) -> None:
+    """Every person of the load test follows the account already (as on a contest's evening)."""
+    sys.path.insert(0, str(BENCH_DIR))
+    from loadgen import user_ids
+    from roundtrips import seed_followers
+
+    people = args.concurrency * 16  # loadgen's users_per_connection
+    openids = [openid for prefix, count in (("oW", people), ("oC", people), ("oO", args.users))
+               for openid in user_ids({"user_prefix": f"{prefix}{run_tag}b"}, count)]
+    seed_followers(args.database_url, openids)
+
+
 def measure_app(app: str, args, web_argv: list, run_tag: str, log=print) -> list:
     """Warm-up, closed loop and open loop against one app; a result dict per measurement."""
     if app == "bot":
@@ -303,6 +326,7 @@ def measure_app(app: str, args, web_argv: list, run_tag: str, log=print) -> list
     bound = args.seconds * 4 + 120
     if app == "bot":
         base["cpu_helpers"] = helper_processes(args)
+        seed_load_followers(args, run_tag)
     results = []
     log_path = Path(args.out_dir) / f"{app}-server.log"
     with Server(app, argv, server_environment(app, args), log_path) as srv:
@@ -326,6 +350,71 @@ def measure_app(app: str, args, web_argv: list, run_tag: str, log=print) -> list
                               "user_prefix": f"oO{run_tag}{app[0]}"}, bound)
         results.append({"app": app, **opened})
     return results
+
+
+def warm_up_concurrently(port: int, factory, proxies: dict, check, user_ids) -> None:
+    """Messages side by side, so every worker opens its Redis and PostgreSQL connections (and
+    loads the scripts) before anything is counted: one at a time, one worker would take all."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from roundtrips import count_messages
+
+    people = user_ids({"user_prefix": "oRw"}, 64)
+    with ThreadPoolExecutor(16) as pool:
+        for _ in range(2):
+            list(pool.map(lambda openid: count_messages(port, factory, proxies,
+                                                        [(openid, "帮助")], check), people))
+
+
+def count_round_trips(args, web_argv: list, log=print) -> list:
+    """(label, messages, figures) per scenario of bench/roundtrips.py, through counting proxies."""
+    sys.path.insert(0, str(BENCH_DIR))
+    from loadgen import DEFAULTS, RequestFactory, _check_reply, user_ids
+    from roundtrips import SCENARIOS, CountingProxy, count_messages, seed_followers, summary
+    from sqlalchemy.engine import make_url
+
+    prepare_redis(args.redis_url)
+    prepare_database(args.database_url)
+    redis_url = make_url(args.redis_url.replace("redis://", "redis+x://", 1))
+    pg_url = make_url(args.database_url)
+    proxies = {"redis": CountingProxy(redis_url.host or "127.0.0.1", redis_url.port or 6379),
+               "postgresql": CountingProxy(pg_url.host or "127.0.0.1", pg_url.port or 5432)}
+    env = server_environment("bot", args)
+    env["REDIS_URL"] = redis_url.set(port=proxies["redis"].port).render_as_string(
+        hide_password=False).replace("redis+x://", "redis://", 1)
+    env["DATABASE_URL"] = pg_url.set(port=proxies["postgresql"].port).render_as_string(
+        hide_password=False)
+    port = free_port()
+    spec = {**DEFAULTS, "port": port, "token": TOKEN, "app_id": APP_ID, "aes_key": AES_KEY,
+            "account_id": ACCOUNT_ID, "mode": "open", "open_connections": "new"}
+    factory = RequestFactory(spec)
+
+    def check(prepared, body: bytes) -> str | None:
+        texts: dict = {}
+        problem = _check_reply(spec, factory, prepared, body, texts)
+        first = next(iter(next(iter(texts.values()), {})), "")
+        return problem or (f"failed: {first}" if first.startswith(FAILED_REPLIES) else None)
+
+    count = args.count_round_trips
+    rows = []
+    with Server("bot", server_command(web_argv, port), env,
+                Path(args.out_dir) / "bot-count-server.log"):
+        warm_up_concurrently(port, factory, proxies, check, user_ids)
+        for number, (label, who, texts) in enumerate(SCENARIOS):
+            texts = texts or args.mix
+            openids = user_ids({"user_prefix": f"oR{number}"}, count)
+            if who == "follower":
+                seed_followers(args.database_url, openids)
+            sends = [(openid, text) for text in texts for openid in openids]
+            counts = count_messages(port, factory, proxies, sends, check)
+            rows.append((label + " (" + " / ".join(texts) + ")", len(sends), summary(counts)))
+            if who == "follower" and texts == ["帮助"]:  # then again, within the 2 minutes
+                again = count_messages(port, factory, proxies, sends, check)
+                rows.append((label + " again within 2 minutes", len(again), summary(again)))
+            log(f"[count] {rows[-1][0]}: {rows[-1][2]}")
+    for proxy in proxies.values():
+        proxy.close()
+    return rows
 
 
 # -- the report --------------------------------------------------------------------------------
@@ -363,17 +452,19 @@ def results_table(results: list, rounds: int = 1) -> str:
 
 
 def cpu_table(results: list, rounds: int = 1) -> str:
-    rows = ["| app | mode | web CPU ms/msg | Redis+PostgreSQL CPU ms/msg | per worker CPU s "
-            "| client CPU % of a core | machine busy % | other processes, cores "
-            "| send lag p99 ms |",
-            "|---|---|---:|---:|---|---:|---:|---:|---:|"]
+    rows = ["| app | mode | web CPU ms/msg | Redis+PostgreSQL CPU ms/msg | total CPU ms/msg "
+            "| per worker CPU s | client CPU % of a core | machine busy % "
+            "| other processes, cores | send lag p99 ms |",
+            "|---|---|---:|---:|---:|---|---:|---:|---:|---:|"]
     for r in results:
         done = max(1, r["ok"])
         busy = None if r.get("machine_busy") is None else r["machine_busy"] * 100
         workers = " / ".join(f"{s:g}" for s in r.get("server_cpu_by_process_s", []) if s > 0.05)
         rows.append(
             f"| {app_label(r, rounds)} | {r['mode']} | {_fmt(r['server_cpu_s'] * 1000 / done, 2)} "
-            f"| {_fmt(r['helpers_cpu_s'] * 1000 / done, 2)} | {workers or '-'} | "
+            f"| {_fmt(r['helpers_cpu_s'] * 1000 / done, 2)} "
+            f"| {_fmt((r['server_cpu_s'] + r['helpers_cpu_s']) * 1000 / done, 2)} "
+            f"| {workers or '-'} | "
             f"{_fmt(r['client_cpu_s'] / r['elapsed_s'] * 100 if r['elapsed_s'] else None, 0)} | "
             f"{_fmt(busy, 0)} | {_fmt(r.get('other_cores'), 2)} | "
             f"{_fmt(r.get('send_lag_p99_ms'))} |")
@@ -401,7 +492,7 @@ def round_figures(results: list) -> list:
     return figures
 
 
-def verdicts(results: list) -> list:
+def verdicts(results: list, target: float = TARGET_RATIO_MIX) -> list:
     """The two targets, each with its figure and met / missed (median over rounds)."""
     figures = round_figures(results)
     several = len(figures) > 1
@@ -413,8 +504,8 @@ def verdicts(results: list) -> list:
             [f["echo_closed"] for f in figures])
         each = (" — rounds: " + ", ".join(_fmt(f["ratio"], 2) for f in figures)) if several else ""
         lines.append(f"- throughput bot/echo (closed loop){how}: **{ratio:.2f}** "
-                     f"({_fmt(bot)} / {_fmt(echo)} msgs/s); target >= {TARGET_RATIO}: "
-                     f"**{'met' if ratio >= TARGET_RATIO else 'missed'}**{each}")
+                     f"({_fmt(bot)} / {_fmt(echo)} msgs/s); target >= {target}: "
+                     f"**{'met' if ratio >= target else 'missed'}**{each}")
     p99 = _median([f["bot_p99"] for f in figures])
     if p99 is not None:
         errors = sum(f["bot_open_errors"] or 0 for f in figures)
@@ -461,7 +552,7 @@ def load_average() -> str:
 
 
 def report(results: list, args, web_argv: list, started: datetime.datetime,
-           load_before: str = "-") -> str:
+           load_before: str = "-", round_trips: list | None = None) -> str:
     settings = describe_settings(web_argv)
     order = " then ".join(args.apps)
     header = [
@@ -478,8 +569,14 @@ def report(results: list, args, web_argv: list, started: datetime.datetime,
         f"{args.warmup:g} s warm-up per app",
         "",
     ]
-    body = [results_table(results, args.rounds), "", *verdicts(results), "",
+    body = [results_table(results, args.rounds), "",
+            *verdicts(results, target_ratio(args.mix)), "",
             cpu_table(results, args.rounds), ""]
+    if round_trips:
+        from roundtrips import round_trips_table
+
+        body += ["Round trips per message, counted on the wire (one message at a time):", "",
+                 round_trips_table(round_trips), ""]
     notes = reply_notes(results)
     if notes:
         body += ["Notes:", "", *notes, ""]
@@ -561,7 +658,7 @@ def profile_bot(args, count: int) -> str:
     out.write(profile_buckets(stats) + "\n\n")
     stats.sort_stats("cumulative").print_stats(60)
     stats.sort_stats("tottime").print_stats(30)
-    stats.print_callers("session_scope|_record_contact|render_chat|generate_time_safe")
+    stats.print_callers("session_scope|_record_contact|render_chat|execute_command")
     return out.getvalue()
 
 
@@ -581,9 +678,10 @@ def profile_buckets(stats, min_share: float = 1.0) -> str:
     if total_func is None:
         return "(no Flask request in the profile)"
     total = stats.stats[total_func][3]
-    steps = [("flask/app.py", "wsgi_app"), ("bot/chat/webhook.py", "receive"),
-             ("bot/chat/dedupe.py", "run"), ("bot/chat/dispatch.py", "_reply_xml"),
-             ("bot/chat/dispatch.py", "respond")]
+    steps = [("flask/app.py", "wsgi_app"), ("chat/webhook.py", "receive"),
+             ("chat/dispatch.py", "handle_inbound"), ("chat/dedupe.py", "begin"),
+             ("chat/dedupe.py", "end"), ("chat/dispatch.py", "answer"),
+             ("chat/dispatch.py", "_respond")]
     lines = ["| step → callee | share of CPU per message |", "|---|---:|"]
     for step in steps:
         func = by_name.get(step)
@@ -625,7 +723,12 @@ def parse_args(argv=None):
     parser.add_argument("--users", type=int, default=2000,
                         help="open loop: at most this many distinct users")
     parser.add_argument("--mix", default=",".join(MESSAGES),
-                        help="comma-separated texts each user sends in turn (default 报名,取消)")
+                        help="comma-separated texts each user sends in turn (default 报名,取消), "
+                             "or a preset: " + ", ".join(f"{k} ({','.join(v)})"
+                                                        for k, v in MIXES.items()))
+    parser.add_argument("--count-round-trips", type=int, default=None, metavar="N",
+                        help="people per scenario whose Redis and PostgreSQL round trips are "
+                             "counted before the load test (default 30; 3 with --quick; 0: skip)")
     parser.add_argument("--max-rate", type=float, default=None,
                         help="closed loop: requests pre-built per second of run (a ceiling)")
     parser.add_argument("--verify-sample", type=int, default=500,
@@ -647,7 +750,10 @@ def parse_args(argv=None):
     args.concurrency = args.concurrency or (8 if quick else 32)
     args.warmup = args.warmup if args.warmup is not None else (1.0 if quick else 3.0)
     args.max_rate = args.max_rate or 3000.0
-    args.mix = [text.strip() for text in args.mix.split(",") if text.strip()]
+    args.mix = MIXES.get(args.mix) or [text.strip() for text in args.mix.split(",")
+                                       if text.strip()]
+    if args.count_round_trips is None:
+        args.count_round_trips = 3 if quick else 30
     if not args.mix:
         parser.error("--mix needs at least one text")
     args.apps = [app.strip() for app in args.apps.split(",") if app.strip()]
@@ -676,7 +782,10 @@ def main(argv=None) -> int:
 
     results = []
     load_before = load_average()
+    round_trips = []
     try:
+        if args.count_round_trips and "bot" in args.apps:
+            round_trips = count_round_trips(args, web_argv, log)
         for number in range(1, args.rounds + 1):
             for app in args.apps:
                 for result in measure_app(app, args, web_argv, f"{run_tag}{number}", log):
@@ -684,7 +793,7 @@ def main(argv=None) -> int:
     except (RuntimeError, subprocess.TimeoutExpired, OSError) as error:
         log(f"benchmark failed: {error}")
         return 2
-    text = report(results, args, web_argv, started, load_before)
+    text = report(results, args, web_argv, started, load_before, round_trips)
     print(text)
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
