@@ -37,6 +37,7 @@ from bot.chat.sessions import (
     session_payload,
 )
 from bot.delivery.deferred import BUILT_KEY, USERS_KEY
+from bot.delivery.followers import note_args, note_keys
 
 log = logging.getLogger(__name__)
 
@@ -142,19 +143,25 @@ class ReplyOnce:
                      session=read_session(raw_session, bool(remembered)),
                      maybe_deferred=bool(member) if built else None)
 
-    def end(self, begun: Begun, reply: str | None, change: SessionChange | None = None) -> None:
+    def end(self, begun: Begun, reply: str | None, change: SessionChange | None = None,
+            note_follow_time: bool = False) -> int:
         """Store the session's change and the reply for every later delivery (None: give the
-        message back unanswered, so the retry runs it), and free the user's turn."""
+        message back unanswered, so the retry runs it), and free the user's turn; with
+        note_follow_time, note the sender's follow-time lookup too: the drain to queue, or 0."""
         self.keeper.release(begun.key)
         self.keeper.release(begun.lock_key)
         saved = change.saved if change is not None else None
         session_mode = "keep" if change is None else ("save" if saved else "clear")
-        self.end_script(
-            keys=[begun.key, begun.lock_key, session_key(begun.openid), memory_key(begun.openid)],
-            args=[begun.token, (reply or "").encode("utf-8"),
-                  "forget" if reply is None else "remember", self.ttl_s, session_mode,
-                  session_payload(saved) if saved else "", self.session_ttl_s,
-                  (saved.conversation or "") if saved else "", self.memory_ttl_s])
+        openid = begun.openid
+        keys = [begun.key, begun.lock_key, session_key(openid), memory_key(openid)]
+        args = [begun.token, (reply or "").encode("utf-8"),
+                "forget" if reply is None else "remember", self.ttl_s, session_mode,
+                session_payload(saved) if saved else "", self.session_ttl_s,
+                (saved.conversation or "") if saved else "", self.memory_ttl_s]
+        if note_follow_time:
+            keys, args = keys + note_keys(openid), args + note_args(openid)
+        drain: int = self.end_script(keys=keys, args=args)
+        return drain
 
     def _run(self, ask: "_Ask", mode: str, request_id: str = "", identity: str = "") -> list:
         openid = ask.openid

@@ -14,7 +14,7 @@ from bot.chat.dedupe import CONTACT_WRITE_EVERY_S, Begun, dedupe_key
 from bot.chat.engine import TurnResult
 from bot.chat.render import render_chat
 from bot.chat.sessions import ConversationSession, SessionChange
-from bot.delivery.followers import note_since_unknown
+from bot.delivery.followers import note_since_unknown, queue_drain
 from bot.delivery.send import take_deferred
 from bot.entrants import touch_message
 from bot.wechat.messages import message_from_fields
@@ -43,11 +43,12 @@ class UnreadableMessage(ValueError):
 class Answer(NamedTuple):
     """The reply XML ('' for none); whether it stands for the message (a retry gets it) or not
     (the database was down, the user's turn was taken: the retry runs the message); what
-    becomes of the user's session."""
+    becomes of the user's session; whether END queues the sender's follow-time lookup."""
 
     xml: str
     remember: bool = True
     change: SessionChange | None = None
+    follows_since_unknown: bool = False  # the sender's follow time is to be looked up
 
 
 def handle_inbound(services: "Services", xml_text: str, fields: dict, request_id: str = "") -> str:
@@ -74,10 +75,13 @@ def handle_inbound(services: "Services", xml_text: str, fields: dict, request_id
         services.replies.end(begun, None)
         raise
     try:
-        services.replies.end(begun, result.xml if result.remember else None, result.change)
+        drain = services.replies.end(begun, result.xml if result.remember else None,
+                                     result.change, note_follow_time=result.follows_since_unknown)
     except RedisError:  # the reply still goes out; a retry may find no memory of it
         log.error("redis unavailable: reply to msg_id=%s not remembered",
                   fields.get("MsgId", "event"))
+        return result.xml
+    queue_drain(services, drain)
     return result.xml
 
 
@@ -108,9 +112,10 @@ def _busy(services: "Services", message: Any) -> Answer:
 def answer(services: "Services", message: Any, begun: Begun) -> Answer:
     """Answer the message in the user's turn, with what BEGIN read for it."""
     assert begun.session is not None  # a turn taken comes with the user's session
+    unknown = False  # the contact write found a follower whose follow time is unknown
     try:
         if begun.contact_due:
-            _record_contact(services, message)
+            unknown = _record_contact(services, message)
         result = _respond(services, message, begun.session)
         texts = _render_all(services, result.replies)
         if texts:
@@ -118,18 +123,21 @@ def answer(services: "Services", message: Any, begun: Begun) -> Answer:
     except DATABASE_UNAVAILABLE:
         log.exception("database unavailable: msg_id=%s type=%s answered with the apology",
                       message.id, message.type)
-        return Answer(_reply(_render(services, "apology", {}), message), remember=False)
+        return Answer(_reply(_render(services, "apology", {}), message), remember=False,
+                      follows_since_unknown=unknown)
     except Exception:
         log.exception("handler failed: msg_id=%s type=%s", message.id, message.type)
-        return Answer(_reply(_render(services, "apology", {}), message))
-    return Answer(_reply(_fit("\n\n".join(texts)), message) if texts else "", change=result.change)
+        return Answer(_reply(_render(services, "apology", {}), message),
+                      follows_since_unknown=unknown)
+    return Answer(_reply(_fit("\n\n".join(texts)), message) if texts else "",
+                  change=result.change, follows_since_unknown=unknown)
 
 
 def _answer_without_redis(services: "Services", message: Any) -> str:
     """Redis is down: no retry memory and no turn; events that need no session still work."""
     try:
-        if _contact_every(message) >= 0:
-            _record_contact(services, message)
+        if _contact_every(message) >= 0 and _record_contact(services, message):
+            note_since_unknown(services, message.source)
         result = _respond(services, message, services.sessions.load(message.source))
         texts = _render_all(services, result.replies)
     except Exception:
@@ -152,8 +160,9 @@ def _render_all(services: "Services", replies: list[tuple[str, dict]]) -> list[s
     return [_render(services, template, context) for template, context in replies]
 
 
-def _record_contact(services: "Services", message: Any) -> None:
-    """Last message/event time per user (it opens WeChat's customer-service window)."""
+def _record_contact(services: "Services", message: Any) -> bool:
+    """Last message/event time per user (it opens WeChat's customer-service window); True when
+    the sender follows since a time we do not know (to be looked up)."""
     event = (getattr(message, "event", "") or "").lower()
     is_event = message.type == "event"
     # One statement, atomic by itself: autocommit spares the BEGIN and COMMIT round trips.
@@ -162,8 +171,7 @@ def _record_contact(services: "Services", message: Any) -> None:
         contact = touch_message(connection, message.source, message.create_time,
                                 is_event=is_event,
                                 proves_follow=not is_event or event in FOLLOWER_EVENTS)
-    if contact.subscribed and contact.subscribed_at is None:
-        note_since_unknown(services, message.source)
+    return contact.subscribed and contact.subscribed_at is None
 
 
 def _turn(services: "Services", message: Any) -> Turn:

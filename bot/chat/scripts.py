@@ -1,4 +1,5 @@
 """The Lua scripts of a message's turn (bot.chat.dedupe): BEGIN and END, one round trip each."""
+from bot.delivery.followers import NOTE_FUNCTION
 
 # KEYS: 1 the message's claim/reply, 2 the user's turn, 3 contact-written, 4 session,
 #       5 session memory, 6 users with kept messages, 7 that set is built, [8 signed request]
@@ -41,10 +42,13 @@ return {'turn', '', contact, session, remembered, redis.call('SISMEMBER', KEYS[6
         redis.call('EXISTS', KEYS[7])}
 """
 
-# KEYS: 1 the message's claim/reply, 2 the user's turn, 3 session, 4 session memory
+# KEYS: 1 the message's claim/reply, 2 the user's turn, 3 session, 4 session memory,
+#       [5-8 a follower's follow-time lookup to queue: bot.delivery.followers.note_keys]
 # ARGV: 1 token, 2 reply, 3 'remember' or 'forget' (give the message back), 4 reply kept s,
-#       5 'keep', 'save' or 'clear', 6 session payload, 7 session s, 8 conversation, 9 memory s
-END = """
+#       5 'keep', 'save' or 'clear', 6 session payload, 7 session s, 8 conversation, 9 memory s,
+#       [10-12 bot.delivery.followers.note_args]
+# Returns the follow-time drain to queue (bot.delivery.followers.queue_drain), 0 for none.
+END = NOTE_FUNCTION + """
 if ARGV[5] == 'save' then
   redis.call('SET', KEYS[3], ARGV[6], 'EX', ARGV[7])
   redis.call('SET', KEYS[4], ARGV[8], 'EX', ARGV[9])
@@ -57,7 +61,10 @@ elseif redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('DEL', KEYS[1])
 end
 if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
-return 1
+if #KEYS == 8 then
+  return note_since_unknown(KEYS[5], KEYS[6], KEYS[7], KEYS[8], ARGV[10], ARGV[11], ARGV[12])
+end
+return 0
 """
 
 # KEYS: 1 a lease; ARGV: 1 its holder's token, 2 lease ms

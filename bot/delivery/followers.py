@@ -38,12 +38,18 @@ DRAIN_QUEUED_KEY = "followers:drain-queued"  # a drain job is queued or running
 DRAIN_COUNTER_KEY = "followers:drains"  # numbers the drain jobs (their deterministic ids)
 DRAIN_QUEUED_TTL_S = 3600  # a drain lost with its worker is queued again after this
 # Mark one follower asked today, add them to the pending set and, if no drain is queued, number
-# a new one: the job's id. 0: asked already today; -1: a drain is already queued.
-NOTE = """
-if not redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then return 0 end
-redis.call('SADD', KEYS[2], ARGV[2])
-if redis.call('SET', KEYS[3], 1, 'NX', 'EX', ARGV[3]) then return redis.call('INCR', KEYS[4]) end
-return -1
+# a new one: the job's id. 0: asked already today; -1: a drain is already queued. A Lua function,
+# so bot.chat.scripts' END runs it in the reply's own round trip.
+NOTE_FUNCTION = """
+local function note_since_unknown(asked, pending, queued, counter, again_s, openid, queued_s)
+  if not redis.call('SET', asked, 1, 'NX', 'EX', again_s) then return 0 end
+  redis.call('SADD', pending, openid)
+  if redis.call('SET', queued, 1, 'NX', 'EX', queued_s) then return redis.call('INCR', counter) end
+  return -1
+end
+"""
+NOTE = NOTE_FUNCTION + """
+return note_since_unknown(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3])
 """
 ASKED_KEY = "followers:asked:{}"  # one lookup per openid a day, whatever WeChat answered
 QUOTA_SPENT_KEY = "followers:user-info-quota-spent"
@@ -51,16 +57,35 @@ ASK_AGAIN_AFTER_S = 86400
 BATCH = 100  # user/info/batchget takes at most 100 openids
 
 
+def note_keys(openid: str) -> list[str]:
+    """The NOTE function's keys for one follower."""
+    return [ASKED_KEY.format(openid), PENDING_KEY, DRAIN_QUEUED_KEY, DRAIN_COUNTER_KEY]
+
+
+def note_args(openid: str) -> list:
+    """The NOTE function's arguments for one follower."""
+    return [ASK_AGAIN_AFTER_S, openid, DRAIN_QUEUED_TTL_S]
+
+
 def note_since_unknown(services: "Services", openid: str) -> None:
-    """Queue the follow-time lookup of one follower: one script call, an enqueue per drain."""
+    """Queue the follow-time lookup of one follower: one script call, an enqueue per drain
+    (the webhook runs the same function inside its END script instead)."""
     try:
-        drain = services.redis.eval(NOTE, 4, ASKED_KEY.format(openid), PENDING_KEY,
-                                    DRAIN_QUEUED_KEY, DRAIN_COUNTER_KEY, ASK_AGAIN_AFTER_S,
-                                    openid, DRAIN_QUEUED_TTL_S)
-        if drain > 0:
-            services.jobs.enqueue(FILL_FOLLOW_TIMES, job_id=f"follow-since-{drain}")
+        drain = services.redis.eval(NOTE, 4, *note_keys(openid), *note_args(openid))
     except RedisError:
         log.warning("follow-time lookup not queued: redis unavailable")
+        return
+    queue_drain(services, drain)
+
+
+def queue_drain(services: "Services", drain: int) -> None:
+    """Queue drain number `drain` of the pending lookups (a NOTE's answer; <= 0: none new)."""
+    if drain <= 0:
+        return
+    try:
+        services.jobs.enqueue(FILL_FOLLOW_TIMES, job_id=f"follow-since-{drain}")
+    except RedisError:  # the openid stays pending; the drain is queued again after its TTL
+        log.warning("follow-time drain %s not queued: redis unavailable", drain)
 
 
 def learn_follow_state(services: "Services", openid: str) -> None:

@@ -71,3 +71,16 @@ def test_a_retried_message_is_answered_from_memory_in_one_round_trip(bot, wire):
     retry, redis_trips, statements = wire(lambda: user.deliver(delivery))
     assert retry.content == first.content
     assert (redis_trips, statements) == (1, [])
+
+
+def test_a_new_followers_first_message_queues_their_lookup_in_the_same_two_round_trips(bot, wire):
+    # Followers from before the bot: their first message proves they follow, since a time we
+    # do not know; END queues the lookup. The first such person of a drain also enqueues its job.
+    first = bot.user(openid="oOldFollowerA")
+    first.send_text("帮助")
+    assert bot.services.redis.sismember("followers:since-unknown", first.openid)
+    newcomer = bot.user(openid="oOldFollowerB")
+    reply, redis_trips, statements = wire(lambda: newcomer.send_text("帮助"))
+    assert "报名" in reply.content
+    assert (redis_trips, statements) == (2, ["INSERT"])
+    assert bot.services.redis.sismember("followers:since-unknown", newcomer.openid)
