@@ -43,19 +43,25 @@ def test_a_followers_plain_message_costs_two_redis_round_trips_and_one_upsert(bo
     assert statements == ["INSERT"]  # the contact time, one INSERT ... ON CONFLICT DO UPDATE
 
 
-def test_their_next_message_within_two_minutes_costs_no_database_round_trip(bot, wire):
+@pytest.fixture
+def returning(bot):
+    """A follower who wrote a moment ago: their contact time is already written."""
     user = bot.user()
     user.subscribe()
     user.send_text("帮助")
+    return user
+
+
+def test_their_next_message_within_two_minutes_costs_no_database_round_trip(returning, wire):
+    user = returning
     reply, redis_trips, statements = wire(lambda: user.send_text("帮助"))
     assert "报名" in reply.content
     assert (redis_trips, statements) == (2, [])
 
 
-def test_a_conversation_step_keeps_its_session_in_the_same_two_round_trips(bot, wire):
-    user = bot.user()
-    user.subscribe()
-    user.send_text("帮助")
+def test_a_conversation_step_keeps_its_session_in_the_same_two_round_trips(bot, returning,
+                                                                           wire):
+    user = returning
     started, redis_trips, statements = wire(lambda: user.send_text("报名"))
     assert "开始报名" in started.content
     assert (redis_trips, statements) == (2, [])
